@@ -1,0 +1,28 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every subcommand shares.
+type globalOptions struct {
+	json    bool
+	repoDir string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "gitops",
+		Short: "Plan, price, police and apply the inventory-management infrastructure from pull requests",
+		Long: `gitops turns environments/<env>.yaml into reviewed terraform plans, estimates
+their monthly cost, evaluates policy/*.rego over them and applies exactly the
+reviewed plan. The same engines run behind the GitHub App (gitops serve).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON instead of text")
+	root.PersistentFlags().StringVar(&g.repoDir, "repo", ".", "root of the gitops repository (holds environments/, terraform/, policy/)")
+	root.AddCommand(subcommands(g)...)
+	return root
+}
