@@ -1,0 +1,126 @@
+package tf
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// PlanRequest is what to plan for one environment.
+type PlanRequest struct {
+	Env string
+	// TFVars is the rendered spec (envspec.Spec.Render).
+	TFVars []byte
+	// HeadSHA is the commit being planned, when known; recorded with the plan.
+	HeadSHA string
+	// Output receives terraform's own output; nil discards it.
+	Output io.Writer
+}
+
+// Plan runs terraform plan for req.Env and saves the plan file, its JSON and
+// its record under the environment's plans/ directory.
+func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
+	w, err := r.workdir(req.Env)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := w.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	tf, err := r.prepare(ctx, w, req.Output)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(w.plansDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+	}
+	specHash := sha256Hex(req.TFVars)
+	now := time.Now().UTC()
+	base := filepath.Join(w.plansDir(), now.Format("20060102T150405.000000000Z")+"-"+specHash[:8])
+	varFile := base + ".tfvars.json"
+	if err := os.WriteFile(varFile, req.TFVars, 0o644); err != nil {
+		return nil, fmt.Errorf("plan %s: write variables: %w", req.Env, err)
+	}
+	planFile := base + ".tfplan"
+	opts := []tfexec.PlanOption{tfexec.VarFile(varFile), tfexec.Out(planFile), tfexec.LockTimeout("60s")}
+	for _, kv := range sortedVars(r.opts.Vars) {
+		opts = append(opts, tfexec.Var(kv))
+	}
+	if _, err := tf.Plan(ctx, opts...); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+	}
+	shown, err := tf.ShowPlanFile(ctx, planFile)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
+	}
+	planJSON, err := json.Marshal(shown)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: encode plan JSON: %w", req.Env, err)
+	}
+	// The human-readable rendering is what reviewers read in the PR comment.
+	text, err := tf.ShowPlanFileRaw(ctx, planFile)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
+	}
+	if err := os.WriteFile(planFile+".txt", []byte(text), 0o644); err != nil {
+		return nil, fmt.Errorf("plan %s: write plan text: %w", req.Env, err)
+	}
+	return r.record(req, planFile, planJSON, specHash, now)
+}
+
+func (r *Runner) record(req PlanRequest, planFile string, planJSON []byte, specHash string, now time.Time) (*Plan, error) {
+	var parsed tfjson.Plan
+	if err := parsed.UnmarshalJSON(planJSON); err != nil {
+		return nil, fmt.Errorf("plan %s: parse plan JSON: %w", req.Env, err)
+	}
+	jsonFile := planFile + ".json"
+	if err := os.WriteFile(jsonFile, planJSON, 0o644); err != nil {
+		return nil, fmt.Errorf("plan %s: write plan JSON: %w", req.Env, err)
+	}
+	fileHash, err := fileSHA256(planFile)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: hash plan file: %w", req.Env, err)
+	}
+	state, err := planState(planFile)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+	}
+	p := &Plan{
+		Env:        req.Env,
+		File:       planFile,
+		JSONFile:   jsonFile,
+		TextFile:   planFile + ".txt",
+		FileSHA256: fileHash,
+		JSONSHA256: sha256Hex(planJSON),
+		SpecSHA256: specHash,
+		State:      state,
+		HeadSHA:    req.HeadSHA,
+		CreatedAt:  now,
+		Summary:    Summarize(&parsed),
+	}
+	if err := p.save(); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+	}
+	return p, nil
+}
+
+// sortedVars renders extra variables as name=value in a stable order, so the
+// same inputs always give the same command line.
+func sortedVars(vars map[string]string) []string {
+	out := make([]string, 0, len(vars))
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,182 @@
+package tf
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
+)
+
+// workdir is one environment's working directory:
+//
+//	<WorkDir>/envs/<env>/terraform/...   copy of the repository's terraform/ tree
+//	<WorkDir>/envs/<env>/backend.hcl     backend configuration for this env
+//	<WorkDir>/envs/<env>/init.sha256     what the last successful init saw
+//	<WorkDir>/envs/<env>/plans/          saved plans
+type workdir struct {
+	root string
+	env  string
+}
+
+var envNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+
+func (r *Runner) workdir(env string) (workdir, error) {
+	if !envNameRE.MatchString(env) {
+		return workdir{}, fmt.Errorf("environment name %q: want lowercase letters, digits and dashes", env)
+	}
+	return workdir{root: filepath.Join(r.opts.WorkDir, "envs", env), env: env}, nil
+}
+
+func (w workdir) stackDir() string     { return filepath.Join(w.root, "terraform", "stack") }
+func (w workdir) plansDir() string     { return filepath.Join(w.root, "plans") }
+func (w workdir) backendFile() string  { return filepath.Join(w.root, "backend.hcl") }
+func (w workdir) initHashFile() string { return filepath.Join(w.root, "init.sha256") }
+
+// lock serialises runs on one environment's working directory across
+// processes; the returned func releases it.
+func (w workdir) lock(ctx context.Context) (func(), error) {
+	if err := os.MkdirAll(w.root, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", w.root, err)
+	}
+	f, err := os.OpenFile(filepath.Join(w.root, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		// Another run holds it: wait for it, but give up with the context.
+		done := make(chan error, 1)
+		go func() { done <- syscall.Flock(int(f.Fd()), syscall.LOCK_EX) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("lock %s: %w", w.root, err)
+			}
+		case <-ctx.Done():
+			f.Close() // closing the descriptor ends the waiting flock
+			return nil, fmt.Errorf("waiting for another run on %s: %w", w.env, ctx.Err())
+		}
+	}
+	return func() { f.Close() }, nil
+}
+
+// backendConfig is the partial S3 backend configuration for env.
+func (b Backend) config(env string) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "bucket         = %q\n", b.Bucket)
+	fmt.Fprintf(&s, "key            = %q\n", env+"/terraform.tfstate")
+	fmt.Fprintf(&s, "region         = %q\n", b.Region)
+	fmt.Fprintf(&s, "dynamodb_table = %q\n", b.Table)
+	fmt.Fprintf(&s, "encrypt        = true\n")
+	if b.Endpoint != "" {
+		fmt.Fprintf(&s, "use_path_style = true\n")
+		fmt.Fprintf(&s, "endpoints = {\n  s3       = %q\n  dynamodb = %q\n  sts      = %q\n  iam      = %q\n}\n", b.Endpoint, b.Endpoint, b.Endpoint, b.Endpoint)
+		fmt.Fprintf(&s, "skip_credentials_validation = true\n")
+		fmt.Fprintf(&s, "skip_requesting_account_id  = true\n")
+	}
+	return s.String()
+}
+
+// sync makes the working copy of terraform/ equal to the source tree (files
+// removed from the source are removed here) and returns a hash of everything
+// terraform init depends on.
+func (w workdir) sync(src string, backend string, cliConfig string) (string, error) {
+	dst := filepath.Join(w.root, "terraform")
+	h := sha256.New()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".terraform" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !d.Type().IsRegular() || strings.HasSuffix(rel, ".tfstate") || strings.HasSuffix(rel, ".tfplan") {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		seen[rel] = true
+		fmt.Fprintf(h, "%s\x00%d\x00", rel, len(data))
+		h.Write(data)
+		return writeFileIfChanged(filepath.Join(dst, rel), data)
+	})
+	if err != nil {
+		return "", fmt.Errorf("copy %s: %w", src, err)
+	}
+	var stale []string
+	_ = filepath.WalkDir(dst, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(dst, path)
+		if d.IsDir() {
+			if d.Name() == ".terraform" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !seen[rel] && rel != filepath.Join("stack", ".terraform.lock.hcl") {
+			stale = append(stale, path)
+		}
+		return nil
+	})
+	sort.Strings(stale)
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil {
+			return "", fmt.Errorf("remove stale %s: %w", p, err)
+		}
+	}
+	if err := writeFileIfChanged(w.backendFile(), []byte(backend)); err != nil {
+		return "", fmt.Errorf("write backend config: %w", err)
+	}
+	fmt.Fprintf(h, "backend\x00%s\x00cli\x00%s", backend, cliConfig)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// prepare syncs env's working directory and runs terraform init unless the
+// last successful init saw exactly the same inputs.
+func (r *Runner) prepare(ctx context.Context, w workdir, out io.Writer) (*tfexec.Terraform, error) {
+	cli, err := os.ReadFile(r.cliConfig)
+	if err != nil {
+		return nil, fmt.Errorf("read CLI config: %w", err)
+	}
+	hash, err := w.sync(r.opts.SourceDir, r.opts.Backend.config(w.env), string(cli))
+	if err != nil {
+		return nil, err
+	}
+	tf, err := r.terraform(w.stackDir(), out)
+	if err != nil {
+		return nil, err
+	}
+	prev, _ := os.ReadFile(w.initHashFile())
+	if _, statErr := os.Stat(filepath.Join(w.stackDir(), ".terraform", "terraform.tfstate")); statErr == nil && string(prev) == hash {
+		return tf, nil
+	}
+	if err := tf.Init(ctx, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false)); err != nil {
+		return nil, fmt.Errorf("terraform init %s: %w", w.env, err)
+	}
+	if err := os.WriteFile(w.initHashFile(), []byte(hash), 0o644); err != nil {
+		return nil, fmt.Errorf("record init: %w", err)
+	}
+	return tf, nil
+}
