@@ -65,13 +65,16 @@ type Budget struct {
 }
 
 // Service is one ECS Fargate service. Port, HealthCheckPath, Architecture
-// ("x86_64" or "arm64") and Spot have defaults.
+// ("x86_64" or "arm64") and Spot have defaults. PathPattern is the ALB path
+// rule of a public service; the one public service without it is the
+// listener's default route.
 type Service struct {
 	CPU             int    `yaml:"cpu" json:"cpu"`
 	Memory          int    `yaml:"memory" json:"memory"`
 	DesiredCount    int    `yaml:"desired_count" json:"desired_count"`
 	Port            int    `yaml:"port" json:"port"`
 	Public          bool   `yaml:"public" json:"public"`
+	PathPattern     string `yaml:"path_pattern" json:"path_pattern"`
 	HealthCheckPath string `yaml:"health_check_path" json:"health_check_path"`
 	Architecture    string `yaml:"architecture" json:"architecture"`
 	Spot            bool   `yaml:"spot" json:"spot"`

@@ -1,0 +1,74 @@
+package envspec
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// LoadDir decodes every *.yaml file in dir (environments/), sorted by file
+// name, and checks the environments against each other: no two may share a
+// name, and no two VPC ranges may overlap (both would break peering and
+// shared routing later). A cross-environment error is reported at the
+// vpc_cidr or name of the later file.
+//
+// The error, if any, is Errors holding the problems of every file.
+func LoadDir(dir string) ([]*Spec, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("load environments from %s: %w", dir, err)
+	}
+	slices.Sort(paths)
+	var files []*decoded
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("load environments: %w", err)
+		}
+		files = append(files, decodeFile(p, data))
+	}
+	errs := crossCheck(files)
+	specs := make([]*Spec, 0, len(files))
+	for _, f := range files {
+		errs = append(errs, f.errs...)
+		specs = append(specs, f.spec)
+	}
+	if len(errs) > 0 {
+		return nil, errs.orNil()
+	}
+	return specs, nil
+}
+
+// crossCheck compares each file with the files before it.
+func crossCheck(files []*decoded) Errors {
+	var errs Errors
+	report := func(f *decoded, path, format string, args ...any) {
+		p := f.pos[path]
+		errs = append(errs, &Error{File: f.file, Line: max(p.line, 1), Col: max(p.col, 1), Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	for j, b := range files {
+		for _, a := range files[:j] {
+			if a.spec.Name != "" && a.spec.Name == b.spec.Name && !a.bad["name"] && !b.bad["name"] {
+				pa := a.pos["name"]
+				report(b, "name", "%s is already the name of the environment in %s:%d:%d; environment names must be unique", quote(b.spec.Name), a.file, pa.line, pa.col)
+			}
+			pa, okA := vpcPrefix(a)
+			pb, okB := vpcPrefix(b)
+			if okA && okB && pa.Overlaps(pb) {
+				at := a.pos["network.vpc_cidr"]
+				report(b, "network.vpc_cidr", "%s overlaps %s of environment %s (%s:%d:%d); choose a range that overlaps no other environment's VPC", pb, pa, quote(a.spec.Name), a.file, at.line, at.col)
+			}
+		}
+	}
+	return errs
+}
+
+func vpcPrefix(d *decoded) (p netip.Prefix, ok bool) {
+	if d.bad["network"] || d.bad["network.vpc_cidr"] {
+		return p, false
+	}
+	p, msg := parseCIDR(d.spec.Network.VPCCIDR)
+	return p, msg == ""
+}
