@@ -132,6 +132,10 @@ func (d *decoded) parse(data []byte) (ast.Node, bool) {
 			msg = ye.GetMessage()
 			p = tokenPos(ye.GetToken())
 		}
+		if strings.Contains(msg, "'\t'") {
+			msg = "a tab character; YAML indentation must use spaces"
+		}
+		msg = strings.NewReplacer("\t", `\t`, "\n", " ", "\r", " ").Replace(msg)
 		d.errorAt(p, "", "invalid YAML: %s", msg)
 		return nil, false
 	}
@@ -325,7 +329,14 @@ type entry struct {
 	value  ast.Node
 }
 
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// join extends a spec path by a key, quoting keys that are not plain words
+// so that a path stays on one line and reads unambiguously.
 func join(path, key string) string {
+	if !plainKey.MatchString(key) {
+		key = quote(key)
+	}
 	if path == "" {
 		return key
 	}
@@ -470,10 +481,20 @@ func fieldNames(fields []field) string {
 
 // suggest names the closest known key when the unknown one looks like a typo.
 func suggest(key string, fields []field) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return closest(key, names)
+}
+
+// closest returns " (did you mean X?)" for the candidate within two edits
+// of v, or "".
+func closest(v string, candidates []string) string {
 	best, bestDist := "", 3
-	for _, f := range fields {
-		if dist := editDistance(strings.ToLower(key), f.name); dist < bestDist {
-			best, bestDist = f.name, dist
+	for _, c := range candidates {
+		if dist := editDistance(strings.ToLower(v), c); dist < bestDist {
+			best, bestDist = c, dist
 		}
 	}
 	if best == "" {

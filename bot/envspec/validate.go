@@ -91,7 +91,7 @@ func (c *checker) run(wantName string) {
 		}
 	}
 	if c.ok("region") && !slices.Contains(regions, s.Region) {
-		c.errorf("region", "unknown region %s; expected an AWS commercial region: %s", quote(s.Region), strings.Join(regions, ", "))
+		c.errorf("region", "unknown region %s%s; expected an AWS commercial region: %s", quote(s.Region), closest(s.Region, regions), strings.Join(regions, ", "))
 	}
 	c.network()
 	c.database()
