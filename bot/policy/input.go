@@ -1,0 +1,95 @@
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/gitops-bot/gitops/bot/envspec"
+)
+
+// Input is the document the rules see as `input`. Its JSON keys are the
+// contract with policy/*.rego.
+type Input struct {
+	Environment string        `json:"environment"`
+	Spec        *envspec.Spec `json:"spec"`
+	// Plan is the output of `terraform show -json <planfile>`, unchanged.
+	Plan         json.RawMessage `json:"plan"`
+	Cost         *Cost           `json:"cost"`
+	PR           *PR             `json:"pr"`
+	Environments []Environment   `json:"environments"`
+	Release      *Release        `json:"release"`
+}
+
+// Cost is the monthly estimate before and after the plan. The caller maps the
+// cost engine's estimate into it, so that policy does not depend on bot/cost.
+type Cost struct {
+	BeforeMonthlyUSD float64 `json:"before_monthly_usd"`
+	AfterMonthlyUSD  float64 `json:"after_monthly_usd"`
+	// BudgetMonthlyUSD is 0 when the environment has no budget.
+	BudgetMonthlyUSD float64 `json:"budget_monthly_usd"`
+	Enforce          bool    `json:"enforce"`
+}
+
+// PR is the pull request the plan belongs to; nil on the command line
+// without --label (then no label-gated change is allowed).
+type PR struct {
+	Number    int      `json:"number"`
+	Author    string   `json:"author"`
+	Labels    []string `json:"labels"`
+	Approvals []string `json:"approvals"`
+}
+
+// Environment is one environments/<env>.yaml of the repository, for the
+// rules that look across environments.
+type Environment struct {
+	Name    string `json:"name"`
+	VPCCIDR string `json:"vpc_cidr"`
+}
+
+// Release is releases/<env>.yaml when the change touches it.
+type Release struct {
+	Version  string `json:"version"`
+	Previous string `json:"previous"`
+}
+
+// value checks the input and converts it to the AST value OPA evaluates.
+// Missing parts are errors rather than empty values: an empty plan would
+// pass every rule.
+func (in Input) value() (ast.Value, error) {
+	var errs []error
+	if in.Environment == "" {
+		errs = append(errs, errors.New("environment is empty"))
+	}
+	if in.Spec == nil {
+		errs = append(errs, errors.New("spec is missing"))
+	} else if in.Environment != "" && in.Spec.Name != in.Environment {
+		errs = append(errs, fmt.Errorf("spec is for %q, not %q", in.Spec.Name, in.Environment))
+	}
+	if len(bytes.TrimSpace(in.Plan)) == 0 {
+		errs = append(errs, errors.New("plan is missing"))
+	} else {
+		// tfjson checks the format version, so a plan from an incompatible
+		// terraform is refused instead of silently matching nothing.
+		var p tfjson.Plan
+		if err := json.Unmarshal(in.Plan, &p); err != nil {
+			errs = append(errs, fmt.Errorf("plan: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("policy input: %w", err)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("policy input: encode: %w", err)
+	}
+	v, err := ast.ValueFromReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("policy input: convert: %w", err)
+	}
+	return v, nil
+}

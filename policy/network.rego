@@ -1,0 +1,151 @@
+# Network exposure: services run in private subnets without public IPs; only
+# the ALB accepts traffic from the internet, and only on 80/443; the data
+# stores accept connections only from the ECS services' security group.
+#
+# Security groups are identified by their base address
+# (module.security.aws_security_group.rds) and found from what uses them
+# (the ALB, the ECS services, the RDS instance, the Redis group), not by name.
+package gitops.rules.network
+
+import data.gitops.lib
+
+# ingress: one entry per ingress permission, whichever resource declares it.
+ingress contains r if {
+	some rc in lib.of_type("aws_vpc_security_group_ingress_rule")
+	a := lib.after(rc)
+	r := {
+		"address": rc.address,
+		"targets": lib.points_to(rc, "security_group_id"),
+		"cidrs": {c | some k in ["cidr_ipv4", "cidr_ipv6"]; c := a[k]; is_string(c)},
+		"sources": lib.points_to(rc, "referenced_security_group_id"),
+		"protocol": object.get(a, "ip_protocol", null),
+		"from": object.get(a, "from_port", null),
+		"to": object.get(a, "to_port", null),
+	}
+}
+
+ingress contains r if {
+	some rc in lib.of_type("aws_security_group_rule")
+	a := lib.after(rc)
+	a.type == "ingress"
+	targets := lib.points_to(rc, "security_group_id")
+	r := {
+		"address": rc.address,
+		"targets": targets,
+		"cidrs": {c | some k in ["cidr_blocks", "ipv6_cidr_blocks"]; some c in object.get(a, k, [])},
+		"sources": lib.points_to(rc, "source_security_group_id") | {t | a.self == true; some t in targets},
+		"protocol": object.get(a, "protocol", null),
+		"from": object.get(a, "from_port", null),
+		"to": object.get(a, "to_port", null),
+	}
+}
+
+ingress contains r if {
+	some rc in lib.of_type("aws_security_group")
+	some block in object.get(lib.after(rc), "ingress", [])
+	me := lib.base(rc.address)
+	r := {
+		"address": rc.address,
+		"targets": {me},
+		"cidrs": {c | some k in ["cidr_blocks", "ipv6_cidr_blocks"]; some c in object.get(block, k, [])},
+		"sources": {object.get(lib.id_to_base, id, id) | some id in object.get(block, "security_groups", [])} | {me | block.self == true},
+		"protocol": object.get(block, "protocol", null),
+		"from": object.get(block, "from_port", null),
+		"to": object.get(block, "to_port", null),
+	}
+}
+
+alb_sgs := union({lib.list_points_to(rc, ["security_groups"]) | some rc in lib.of_type("aws_lb")})
+
+ecs_sgs := union({lib.list_points_to(rc, ["network_configuration", 0, "security_groups"]) | some rc in lib.of_type("aws_ecs_service")})
+
+rds_sgs := union({lib.list_points_to(rc, ["vpc_security_group_ids"]) | some rc in lib.of_type("aws_db_instance")})
+
+redis_sgs := union({lib.list_points_to(rc, ["security_group_ids"]) | some rc in lib.of_type("aws_elasticache_replication_group")})
+
+open_cidrs := {"0.0.0.0/0", "::/0"}
+
+deny contains lib.verdict("sg_open_ingress", r.address, msg) if {
+	some r in ingress
+	some c in r.cidrs
+	c in open_cidrs
+	not alb_web_port(r)
+	msg := sprintf(
+		"%s: allows %s from %s; only the ALB security group may accept the internet, on tcp 80 or 443",
+		[r.address, ports(r), c],
+	)
+}
+
+alb_web_port(r) if {
+	count(r.targets) > 0
+	count(r.targets - alb_sgs) == 0
+	r.protocol in {"tcp", "6"}
+	r.from == r.to
+	r.from in {80, 443}
+}
+
+ports(r) := sprintf("%v %v-%v", [r.protocol, r.from, r.to])
+
+# not_from_ecs lists what, besides the ECS security group, a rule admits.
+not_from_ecs(r) := (r.cidrs | {s | some s in r.sources; not s in ecs_sgs}) | {"an unresolved source" |
+	count(r.cidrs) == 0
+	count(r.sources) == 0
+}
+
+deny contains lib.verdict("rds_ingress_only_ecs", r.address, msg) if {
+	some r in ingress
+	count(r.targets & rds_sgs) > 0
+	some who in not_from_ecs(r)
+	msg := sprintf("%s: lets %s reach the RDS security group; only the ECS security group may", [r.address, who])
+}
+
+deny contains lib.verdict("redis_ingress_only_ecs", r.address, msg) if {
+	some r in ingress
+	count(r.targets & redis_sgs) > 0
+	some who in not_from_ecs(r)
+	msg := sprintf("%s: lets %s reach the Redis security group; only the ECS security group may", [r.address, who])
+}
+
+deny contains lib.verdict("ecs_no_public_ip", rc.address, msg) if {
+	some rc in lib.of_type("aws_ecs_service")
+	not no_public_ip(rc)
+	msg := sprintf("%s: network_configuration.assign_public_ip must be false", [rc.address])
+}
+
+no_public_ip(rc) if {
+	ncs := lib.after(rc).network_configuration
+	count(ncs) > 0
+	every nc in ncs {
+		nc.assign_public_ip == false
+	}
+}
+
+subnets := {lib.base(rc.address) | some rc in lib.of_type("aws_subnet")}
+
+public_subnets contains lib.base(rc.address) if {
+	some rc in lib.of_type("aws_subnet")
+	rc.name == "public"
+}
+
+public_subnets contains lib.base(rc.address) if {
+	some rc in lib.of_type("aws_subnet")
+	lib.after(rc).map_public_ip_on_launch == true
+}
+
+private_subnet(s) if {
+	s in subnets
+	not s in public_subnets
+}
+
+deny contains lib.verdict("ecs_private_subnets", rc.address, msg) if {
+	some rc in lib.of_type("aws_ecs_service")
+	bad := {s | some s in lib.list_points_to(rc, ["network_configuration", 0, "subnets"]); not private_subnet(s)}
+	count(bad) > 0
+	msg := sprintf("%s: runs in %s; services run only in private subnets", [rc.address, concat(", ", sort(bad))])
+}
+
+deny contains lib.verdict("ecs_private_subnets", rc.address, msg) if {
+	some rc in lib.of_type("aws_ecs_service")
+	count(lib.list_points_to(rc, ["network_configuration", 0, "subnets"])) == 0
+	msg := sprintf("%s: cannot tell which subnets it runs in; services run only in private subnets", [rc.address])
+}
