@@ -1,0 +1,233 @@
+package cost
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/gitops-bot/gitops/bot/envspec"
+)
+
+// Options are the inputs of an estimate besides the plan or spec.
+type Options struct {
+	// Environment and Region name the estimate; when empty they are taken from
+	// the stack's `spec` output in the plan.
+	Environment string
+	Region      string
+	// Catalogue defaults to the embedded one.
+	Catalogue *Catalogue
+	// Usage overrides the default usage assumptions (environments/<env>.usage.yaml).
+	Usage Usage
+	// Budget is the environment's budget from its spec; zero means none.
+	Budget envspec.Budget
+}
+
+// EstimatePlanJSON decodes `terraform show -json` output and estimates it.
+func EstimatePlanJSON(data []byte, opts Options) (*Estimate, error) {
+	var plan tfjson.Plan
+	if err := json.Unmarshal(data, &plan); err != nil {
+		return nil, fmt.Errorf("decode plan JSON: %w", err)
+	}
+	return EstimatePlan(&plan, opts)
+}
+
+// EstimatePlan prices the prior state (before) and the planned values (after)
+// of a plan.
+func EstimatePlan(plan *tfjson.Plan, opts Options) (*Estimate, error) {
+	if plan == nil {
+		return nil, errors.New("estimate: nil plan")
+	}
+	env, region := planSpecOutput(plan)
+	if opts.Environment == "" {
+		opts.Environment = env
+	}
+	if opts.Region == "" {
+		opts.Region = region
+	}
+	var before, after []*resource
+	for _, rc := range plan.ResourceChanges {
+		if rc == nil || rc.Mode != tfjson.ManagedResourceMode || rc.Change == nil {
+			continue
+		}
+		if m, ok := rc.Change.Before.(map[string]any); ok {
+			before = append(before, &resource{Address: rc.Address, Type: rc.Type, Module: rc.ModuleAddress, Values: m})
+		}
+		if rc.Change.Actions.Delete() {
+			continue
+		}
+		if m, ok := rc.Change.After.(map[string]any); ok {
+			unknown, _ := rc.Change.AfterUnknown.(map[string]any)
+			after = append(after, &resource{Address: rc.Address, Type: rc.Type, Module: rc.ModuleAddress, Values: m, Unknown: unknown})
+		}
+	}
+	e, err := estimate(newState(before), newState(after), opts)
+	if err != nil {
+		return nil, err
+	}
+	e.FromPlan = true
+	return e, nil
+}
+
+// planSpecOutput reads name and region from the stack's `spec` output, planned
+// or prior.
+func planSpecOutput(plan *tfjson.Plan) (name, region string) {
+	var v any
+	if oc, ok := plan.OutputChanges["spec"]; ok && oc != nil {
+		v = oc.After
+		if v == nil {
+			v = oc.Before
+		}
+	}
+	if v == nil && plan.PlannedValues != nil {
+		if o, ok := plan.PlannedValues.Outputs["spec"]; ok && o != nil {
+			v = o.Value
+		}
+	}
+	if m, ok := v.(map[string]any); ok {
+		name, _ = str(m, "name")
+		region, _ = str(m, "region")
+	}
+	return name, region
+}
+
+func estimate(before, after *state, opts Options) (*Estimate, error) {
+	if opts.Region == "" {
+		return nil, errors.New("estimate: region unknown (not in options nor in the plan's spec output)")
+	}
+	cat := opts.Catalogue
+	if cat == nil {
+		var err error
+		if cat, err = DefaultCatalogue(); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := cat.Regions[opts.Region]; !ok {
+		return nil, fmt.Errorf("estimate %s: the catalogue has no prices for region %s (has %s)",
+			opts.Environment, opts.Region, strings.Join(cat.RegionNames(), ", "))
+	}
+	p := &pricer{region: opts.Region, cat: cat, usage: opts.Usage, hours: cat.HoursPerMonth}
+	b := p.priceState(before)
+	a := p.priceState(after)
+
+	e := &Estimate{
+		Environment:    opts.Environment,
+		Region:         opts.Region,
+		HoursPerMonth:  p.hours,
+		CatalogueAsOf:  cat.AsOf,
+		NotPriced:      mergeNotPriced(b.notPriced, a.notPriced),
+		UsageOverrides: overrides(opts.Usage),
+		after:          after,
+		pricer:         p,
+	}
+	addrs := map[string]string{}
+	for addr, rc := range b.byAddress {
+		addrs[addr] = rc.typ
+	}
+	for addr, rc := range a.byAddress {
+		addrs[addr] = rc.typ
+	}
+	sorted := make([]string, 0, len(addrs))
+	for addr := range addrs {
+		sorted = append(sorted, addr)
+	}
+	sort.Strings(sorted)
+	for _, addr := range sorted {
+		bc, ac := b.byAddress[addr], a.byAddress[addr]
+		rc := ResourceCost{Address: addr, Type: addrs[addr], Before: bc.total, After: ac.total, Components: ac.comps, BeforeComponents: bc.comps}
+		if rc.Components == nil {
+			rc.Components = []Component{}
+		}
+		rc.Delta = rc.After - rc.Before
+		e.Before += rc.Before
+		e.After += rc.After
+		e.Resources = append(e.Resources, rc)
+	}
+	e.Delta = e.After - e.Before
+	sort.SliceStable(e.Resources, func(i, j int) bool {
+		di, dj := math.Abs(e.Resources[i].Delta), math.Abs(e.Resources[j].Delta)
+		if di != dj {
+			return di > dj
+		}
+		if e.Resources[i].After != e.Resources[j].After {
+			return e.Resources[i].After > e.Resources[j].After
+		}
+		return e.Resources[i].Address < e.Resources[j].Address
+	})
+	if opts.Budget.MonthlyUSD > 0 {
+		e.Budget = checkBudget(e.After, opts.Budget.MonthlyUSD, opts.Budget.Enforce, func() []Saving { return e.savings() })
+	}
+	return e, nil
+}
+
+type pricedResource struct {
+	typ   string
+	comps []Component
+	total float64
+}
+
+type pricedState struct {
+	byAddress map[string]pricedResource
+	notPriced []string
+	total     float64
+}
+
+// priceState prices every resource of a side; free resources are left out,
+// resources that cannot be priced are listed with the reason.
+func (p *pricer) priceState(s *state) pricedState {
+	out := pricedState{byAddress: map[string]pricedResource{}}
+	for _, r := range s.resources {
+		rl, known := rules[r.Type]
+		if !known {
+			out.notPriced = append(out.notPriced, fmt.Sprintf("%s (%s): resource type not in the pricing table", r.Address, r.Type))
+			continue
+		}
+		if rl.price == nil {
+			continue
+		}
+		comps, err := rl.price(p, r, s)
+		if err != nil {
+			out.notPriced = append(out.notPriced, fmt.Sprintf("%s (%s): %v", r.Address, r.Type, err))
+			continue
+		}
+		pr := pricedResource{typ: r.Type, comps: comps}
+		for _, c := range comps {
+			pr.total += c.Monthly
+		}
+		out.total += pr.total
+		out.byAddress[r.Address] = pr
+	}
+	return out
+}
+
+func mergeNotPriced(a, b []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func overrides(u Usage) []string {
+	var out []string
+	add := func(name string, v *float64) {
+		if v != nil {
+			out = append(out, fmt.Sprintf("%s=%g", name, *v))
+		}
+	}
+	add("alb.lcu_per_hour", u.ALB.LCUPerHour)
+	add("nat.gb_per_month", u.NAT.GBPerMonth)
+	add("logs.gb_per_group_per_month", u.Logs.GBPerGroupPerMonth)
+	add("ecr.gb_per_repository", u.ECR.GBPerRepository)
+	add("rds.backup_gb", u.RDS.BackupGB)
+	return out
+}
