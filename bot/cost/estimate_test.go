@@ -50,7 +50,7 @@ func TestCatalogueAgreesWithPublishedPrices(t *testing.T) {
 		"fargate_spot.x86_64.vcpu_hour": spotVCPU, "fargate_spot.x86_64.gb_hour": spotGB,
 		"rds.postgres.db.t3.micro.single_az_hour": t3micro, "rds.postgres.db.t3.small.single_az_hour": t3small,
 		"rds.postgres.db.t3.micro.multi_az_hour": 2 * t3micro,
-		"rds.gp3.single_az_gb_month": gp3, "rds.gp3.multi_az_gb_month": gp3MultiAZ, "rds.backup_gb_month": backupGB,
+		"rds.gp3.single_az_gb_month":             gp3, "rds.gp3.multi_az_gb_month": gp3MultiAZ, "rds.backup_gb_month": backupGB,
 		"elasticache.cache.t3.micro.hour": cacheMicro, "alb.hour": albHour, "alb.lcu_hour": lcuHour,
 		"nat.hour": natHour, "nat.gb": natGB, "ipv4.hour": ipv4Hour, "logs.ingest_gb": logIngest,
 		"logs.storage_gb_month": logStore, "secretsmanager.secret_month": secretMonth, "ecr.storage_gb_month": ecrGBMonth,

@@ -94,7 +94,13 @@ func service(name string, cpu, memory int, tasks float64, arch string, strategy 
 	}
 }
 
-func mustEstimate(t testing.TB, p *tfjson.Plan, opts Options) *Estimate {
+// fataler is what mustEstimate needs of *testing.T and *rapid.T.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
+func mustEstimate(t fataler, p *tfjson.Plan, opts Options) *Estimate {
 	t.Helper()
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
