@@ -80,8 +80,14 @@ func Load(ctx context.Context, fsys fs.FS, label string, opts ...Option) (*Engin
 			return nil, fmt.Errorf("read policy %s: %w", path.Join(label, n), err)
 		}
 		file := path.Join(label, n)
+		// Parsed here rather than by rego.Module so that syntax errors keep
+		// their ast.Errors type (and with it file and line).
+		mod, err := ast.ParseModuleWithOpts(file, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, located("parse policy", err)
+		}
 		e.files = append(e.files, file)
-		ropts = append(ropts, rego.Module(file, string(src)))
+		ropts = append(ropts, rego.ParsedModule(mod))
 	}
 	pq, err := rego.New(ropts...).PrepareForEval(ctx)
 	if err != nil {

@@ -70,26 +70,57 @@ func (in Input) value() (ast.Value, error) {
 	} else if in.Environment != "" && in.Spec.Name != in.Environment {
 		errs = append(errs, fmt.Errorf("spec is for %q, not %q", in.Spec.Name, in.Environment))
 	}
+	var plan ast.Value
 	if len(bytes.TrimSpace(in.Plan)) == 0 {
 		errs = append(errs, errors.New("plan is missing"))
 	} else {
-		// tfjson checks the format version, so a plan from an incompatible
-		// terraform is refused instead of silently matching nothing.
-		var p tfjson.Plan
-		if err := json.Unmarshal(in.Plan, &p); err != nil {
+		var err error
+		if plan, err = decodePlan(in.Plan); err != nil {
 			errs = append(errs, fmt.Errorf("plan: %w", err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("policy input: %w", err)
 	}
-	b, err := json.Marshal(in)
+	// The plan is most of the input: it is converted once, on its own,
+	// rather than re-encoded with the rest.
+	rest := in
+	rest.Plan = json.RawMessage("null")
+	b, err := json.Marshal(rest)
 	if err != nil {
 		return nil, fmt.Errorf("policy input: encode: %w", err)
 	}
 	v, err := ast.ValueFromReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("policy input: convert: %w", err)
+	}
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("policy input: converted to %T, want an object", v)
+	}
+	obj.Insert(ast.StringTerm("plan"), ast.NewTerm(plan))
+	return obj, nil
+}
+
+// decodePlan checks the plan's format version (so that a plan from an
+// incompatible terraform is refused instead of silently matching no rule)
+// and converts it.
+func decodePlan(raw json.RawMessage) (ast.Value, error) {
+	var head struct {
+		FormatVersion string `json:"format_version"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, err
+	}
+	if err := (&tfjson.Plan{FormatVersion: head.FormatVersion}).Validate(); err != nil {
+		return nil, err
+	}
+	v, err := ast.ValueFromReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := v.(ast.Object); !ok {
+		return nil, errors.New("not a JSON object")
 	}
 	return v, nil
 }
