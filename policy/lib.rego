@@ -16,8 +16,12 @@ changes[rc.address] := rc if {
 	rc.change.actions != ["delete"]
 }
 
+# by_type groups the changes by resource type once per evaluation; of_type is
+# called by most rules.
+by_type := {t: [rc | some rc in changes; rc.type == t] | some t in {rc.type | some rc in changes}}
+
 # of_type returns the changes of one resource type.
-of_type(t) := [rc | some rc in changes; rc.type == t]
+of_type(t) := object.get(by_type, t, [])
 
 after(rc) := object.get(rc.change, "after", {})
 
@@ -51,12 +55,14 @@ config_modules[p] := inner.module if {
 	p := sprintf("module.%s.module.%s.", [outer_name, inner_name])
 }
 
-resource_config(rc) := c if {
-	m := config_modules[module_prefix(rc)]
+# configs: "<module prefix><type>.<name>" -> configuration of the resource block.
+configs := {concat("", [p, c.address]): c |
+	some p, m in config_modules
 	some c in m.resources
 	c.mode == "managed"
-	c.address == sprintf("%s.%s", [rc.type, rc.name])
 }
+
+resource_config(rc) := configs[concat("", [module_prefix(rc), rc.type, ".", rc.name])]
 
 not_resource_roots := {"var", "module", "local", "data", "each", "count", "path", "self", "terraform"}
 

@@ -1,0 +1,146 @@
+package gitops.rules_test
+
+import data.gitops.rules
+
+# Small inputs per rule: one that passes, one that fails with the exact
+# verdict. The realistic whole-plan cases are in bot/policy/engine_test.go.
+
+rc(address, typ, actions, after) := {
+	"address": address, "mode": "managed", "type": typ, "name": "this",
+	"change": {"actions": actions, "before": null, "after": after, "after_unknown": {}},
+}
+
+plan(changes) := {"format_version": "1.2", "resource_changes": changes}
+
+svc(n) := {"cpu": 256, "memory": 512, "desired_count": n}
+
+test_staging_two_tasks_pass if {
+	count(rules.scaling.deny) == 0 with input as {"environment": "staging", "spec": {"services": {"ui": svc(2)}, "autoscaling": {"enabled": false}}}
+}
+
+test_staging_one_task_denied if {
+	rules.scaling.deny == {{"rule": "staging_min_tasks", "address": "services.ui.desired_count", "msg": "services.ui.desired_count is 1; staging runs at least 2 tasks per service"}} with input as {"environment": "staging", "spec": {"services": {"ui": svc(1)}, "autoscaling": {"enabled": false}}}
+}
+
+test_staging_autoscaling_denied if {
+	rules.scaling.deny == {{"rule": "staging_no_autoscaling", "address": "autoscaling.enabled", "msg": "autoscaling.enabled is true; staging runs a fixed task count"}} with input as {"environment": "staging", "spec": {"services": {"ui": svc(2)}, "autoscaling": {"enabled": true}}}
+}
+
+test_dev_two_tasks_warn if {
+	rules.scaling.warn == {{"rule": "dev_max_tasks", "address": "services.ui.desired_count", "msg": "services.ui.desired_count is 2; dev runs at most 1 task per service"}} with input as {"environment": "dev", "spec": {"services": {"ui": svc(2)}, "autoscaling": {"enabled": true}}}
+}
+
+test_dev_one_task_passes if {
+	count(rules.scaling.warn) == 0 with input as {"environment": "dev", "spec": {"services": {"ui": svc(1)}}}
+}
+
+db(over) := object.union({"storage_encrypted": true, "backup_retention_period": 7, "publicly_accessible": false}, over)
+
+test_rds_compliant_passes if {
+	count(rules.datastores.deny) == 0 with input as {"plan": plan([rc("aws_db_instance.this", "aws_db_instance", ["create"], db({}))])}
+}
+
+test_rds_violations_denied if {
+	rules.datastores.deny == {
+		{"rule": "rds_encrypted", "address": "aws_db_instance.this", "msg": "aws_db_instance.this: storage_encrypted must be true"},
+		{"rule": "rds_backup_retention", "address": "aws_db_instance.this", "msg": "aws_db_instance.this: backup_retention_period is 1; at least 7 days required"},
+		{"rule": "rds_not_public", "address": "aws_db_instance.this", "msg": "aws_db_instance.this: publicly_accessible must be false"},
+	} with input as {"plan": plan([rc("aws_db_instance.this", "aws_db_instance", ["update"], db({"storage_encrypted": false, "backup_retention_period": 1, "publicly_accessible": true}))])}
+}
+
+test_redis_encrypted_as_strings_passes if {
+	# AWS provider 6 types the flags as strings.
+	count(rules.datastores.deny) == 0 with input as {"plan": plan([rc("aws_elasticache_replication_group.this", "aws_elasticache_replication_group", ["create"], {"at_rest_encryption_enabled": "true", "transit_encryption_enabled": true})])}
+}
+
+test_redis_unencrypted_denied if {
+	rules.datastores.deny == {
+		{"rule": "redis_encrypted_at_rest", "address": "aws_elasticache_replication_group.this", "msg": "aws_elasticache_replication_group.this: at_rest_encryption_enabled must be true"},
+		{"rule": "redis_encrypted_in_transit", "address": "aws_elasticache_replication_group.this", "msg": "aws_elasticache_replication_group.this: transit_encryption_enabled must be true"},
+	} with input as {"plan": plan([rc("aws_elasticache_replication_group.this", "aws_elasticache_replication_group", ["create"], {"at_rest_encryption_enabled": false})])}
+}
+
+test_deleting_a_db_is_denied_without_label if {
+	rules.destroy.deny == {{"rule": "protected_destroy", "address": "aws_db_instance.this", "msg": "aws_db_instance.this would be deleted; add the PR label allow-destroy to allow it"}} with input as {"plan": plan([rc("aws_db_instance.this", "aws_db_instance", ["delete"], null)]), "pr": {"labels": []}}
+}
+
+test_deleting_a_db_with_label_passes if {
+	count(rules.destroy.deny) == 0 with input as {"plan": plan([rc("aws_db_instance.this", "aws_db_instance", ["delete"], null)]), "pr": {"labels": ["allow-destroy"]}}
+}
+
+test_deleting_a_log_group_needs_no_label if {
+	count(rules.destroy.deny) == 0 with input as {"plan": plan([rc("aws_cloudwatch_log_group.this", "aws_cloudwatch_log_group", ["delete"], null)]), "pr": null}
+}
+
+test_untaggable_resource_is_not_checked if {
+	count(rules.tags.deny) == 0 with input as {"environment": "dev", "plan": plan([rc("aws_route_table_association.a", "aws_route_table_association", ["create"], {"subnet_id": null})])}
+}
+
+test_tag_of_other_env_denied if {
+	rules.tags.deny == {{"rule": "environment_tag", "address": "aws_vpc.this", "msg": "aws_vpc.this: tags_all must have Environment=dev (has staging)"}} with input as {"environment": "dev", "plan": plan([rc("aws_vpc.this", "aws_vpc", ["create"], {"tags_all": {"Environment": "staging"}})])}
+}
+
+test_disjoint_cidrs_pass if {
+	count(rules.cidr.deny) == 0 with input as {"environment": "dev", "environments": [{"name": "dev", "vpc_cidr": "10.0.0.0/16"}, {"name": "staging", "vpc_cidr": "10.1.0.0/16"}]}
+}
+
+test_overlapping_cidrs_denied if {
+	rules.cidr.deny == {{"rule": "vpc_cidr_overlap", "address": "network.vpc_cidr", "msg": "network.vpc_cidr 10.0.0.0/16 of dev overlaps 10.0.0.0/8 of staging"}} with input as {"environment": "dev", "environments": [{"name": "dev", "vpc_cidr": "10.0.0.0/16"}, {"name": "staging", "vpc_cidr": "10.0.0.0/8"}]}
+}
+
+test_budget_fractional_dollars if {
+	rules.budget.warn == {{"rule": "budget", "address": "budget.monthly_usd", "msg": "estimated monthly cost $200.05 exceeds budget.monthly_usd $200.00 (before this change: $0.00)"}} with input as {"cost": {"before_monthly_usd": 0, "after_monthly_usd": 200.05, "budget_monthly_usd": 200, "enforce": false}}
+}
+
+test_budget_null_cost_passes if {
+	count(rules.budget.warn) + count(rules.budget.deny) == 0 with input as {"cost": null}
+}
+
+test_release_forward_passes if {
+	count(rules.release.deny) == 0 with input as {"release": {"version": "v1.10.0", "previous": "v1.9.3"}, "pr": null}
+}
+
+test_release_rollback_denied_without_label if {
+	rules.release.deny == {{"rule": "release_rollback", "address": "version", "msg": "version v1.9.3 is older than v1.10.0; add the PR label rollback to roll back"}} with input as {"release": {"version": "v1.9.3", "previous": "v1.10.0"}, "pr": {"labels": []}}
+}
+
+test_release_prerelease_denied if {
+	rules.release.deny == {{"rule": "release_semver", "address": "version", "msg": "version \"v1.2.0-rc1\" is not a release tag vMAJOR.MINOR.PATCH"}} with input as {"release": {"version": "v1.2.0-rc1", "previous": ""}}
+}
+
+# An applied stack: ids are known, so security groups are matched by id
+# without looking at the configuration.
+applied := plan([
+	rc("aws_security_group.ecs", "aws_security_group", ["no-op"], {"id": "sg-ecs"}),
+	rc("aws_security_group.rds", "aws_security_group", ["no-op"], {"id": "sg-rds"}),
+	rc("aws_security_group.alb", "aws_security_group", ["no-op"], {"id": "sg-alb"}),
+	rc("aws_lb.this", "aws_lb", ["no-op"], {"id": "lb", "security_groups": ["sg-alb"]}),
+	rc("aws_db_instance.this", "aws_db_instance", ["no-op"], db({"id": "db", "vpc_security_group_ids": ["sg-rds"]})),
+	rc("aws_subnet.private[0]", "aws_subnet", ["no-op"], {"id": "subnet-a", "map_public_ip_on_launch": false}),
+	rc("aws_ecs_service.this", "aws_ecs_service", ["update"], {"id": "svc", "network_configuration": [{"assign_public_ip": false, "subnets": ["subnet-a"], "security_groups": ["sg-ecs"]}]}),
+	rc("aws_vpc_security_group_ingress_rule.https", "aws_vpc_security_group_ingress_rule", ["no-op"], {"security_group_id": "sg-alb", "cidr_ipv4": "0.0.0.0/0", "ip_protocol": "tcp", "from_port": 443, "to_port": 443}),
+	rc("aws_vpc_security_group_ingress_rule.db", "aws_vpc_security_group_ingress_rule", ["no-op"], {"security_group_id": "sg-rds", "referenced_security_group_id": "sg-ecs", "ip_protocol": "tcp", "from_port": 5432, "to_port": 5432}),
+])
+
+test_applied_stack_passes_network_rules if {
+	count(rules.network.deny) == 0 with input as {"plan": applied}
+}
+
+test_applied_stack_db_open_to_alb_and_public_subnet if {
+	extra := [
+		rc("aws_vpc_security_group_ingress_rule.db_alb", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-rds", "referenced_security_group_id": "sg-alb", "ip_protocol": "tcp", "from_port": 5432, "to_port": 5432}),
+		rc("aws_security_group_rule.ssh", "aws_security_group_rule", ["create"], {"type": "ingress", "security_group_id": "sg-ecs", "cidr_blocks": ["0.0.0.0/0"], "protocol": "tcp", "from_port": 22, "to_port": 22}),
+	]
+	rules.network.deny == {
+		{"rule": "rds_ingress_only_ecs", "address": "aws_vpc_security_group_ingress_rule.db_alb", "msg": "aws_vpc_security_group_ingress_rule.db_alb: lets aws_security_group.alb reach the RDS security group; only the ECS security group may"},
+		{"rule": "sg_open_ingress", "address": "aws_security_group_rule.ssh", "msg": "aws_security_group_rule.ssh: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"},
+	} with input as {"plan": plan(array.concat(applied.resource_changes, extra))}
+}
+
+test_ecs_public_ip_and_unknown_subnet_denied if {
+	bad := rc("aws_ecs_service.this", "aws_ecs_service", ["update"], {"network_configuration": [{"assign_public_ip": true, "subnets": ["subnet-elsewhere"], "security_groups": []}]})
+	rules.network.deny == {
+		{"rule": "ecs_no_public_ip", "address": "aws_ecs_service.this", "msg": "aws_ecs_service.this: network_configuration.assign_public_ip must be false"},
+		{"rule": "ecs_private_subnets", "address": "aws_ecs_service.this", "msg": "aws_ecs_service.this: runs in subnet-elsewhere; services run only in private subnets"},
+	} with input as {"plan": plan([bad])}
+}
