@@ -28,6 +28,14 @@ const maxAliasHops = 16
 // deeper than 4.
 const maxNesting = 100
 
+// maxEntries bounds the key: value pairs the walker visits, counting each
+// use of an anchor again: aliases and merge keys can make a small file
+// expand exponentially ("billion laughs"). A real file has about 70.
+const maxEntries = 100_000
+
+// maxErrors bounds the errors reported for one file.
+const maxErrors = 100
+
 // position is a 1-based line and column in the file.
 type position struct{ line, col int }
 
@@ -79,7 +87,20 @@ func decodeFile(path string, data []byte) *decoded {
 	d.pos[""] = top
 	w.mapping("", top, root, w.topFields(spec))
 	d.validate(expectedName(path))
+	d.truncateErrors()
 	return d
+}
+
+// truncateErrors keeps the first maxErrors errors (by position) and says how
+// many more there were.
+func (d *decoded) truncateErrors() {
+	if len(d.errs) <= maxErrors {
+		return
+	}
+	d.errs.sort()
+	more := len(d.errs) - maxErrors
+	last := d.errs[maxErrors-1]
+	d.errs = append(d.errs[:maxErrors:maxErrors], &Error{File: d.file, Line: last.Line, Col: last.Col, Msg: fmt.Sprintf("%d more errors not shown; fix these first", more)})
 }
 
 // expectedName is the environment name implied by the file name.
@@ -229,6 +250,16 @@ func firstKeyPos(n ast.Node) position {
 type walker struct {
 	*decoded
 	aliases map[*ast.AliasNode]ast.Node
+	visited int // key: value pairs visited, see maxEntries
+}
+
+// spend counts one visited pair and says whether the budget allows it.
+func (w *walker) spend(at position) bool {
+	w.visited++
+	if w.visited == maxEntries+1 {
+		w.errorAt(at, "", "the file expands to more than %d keys through anchors and merge keys; write the values out", maxEntries)
+	}
+	return w.visited <= maxEntries
 }
 
 // collectAnchors binds every alias to the anchor defined before it in
@@ -354,8 +385,11 @@ func (w *walker) entries(path string, m *ast.MappingNode, depth int) []entry {
 			continue
 		}
 		kp := nodePos(mv.Key)
+		if !w.spend(kp) {
+			break
+		}
 		if mv.Key.IsMergeKey() {
-			merged = append(merged, w.mergeSources(path, mv.Value, depth)...)
+			merged = append(merged, w.mergeSources(path, mv.Value, depth, true)...)
 			continue
 		}
 		key, ok := w.keyString(path, mv.Key)
@@ -380,7 +414,9 @@ func (w *walker) entries(path string, m *ast.MappingNode, depth int) []entry {
 	return explicit
 }
 
-func (w *walker) mergeSources(path string, n ast.Node, depth int) []entry {
+// mergeSources returns the pairs a merge key brings in: from one mapping, or
+// from a list of mappings (top level only, as the YAML merge type says).
+func (w *walker) mergeSources(path string, n ast.Node, depth int, listOK bool) []entry {
 	if depth >= maxAliasHops {
 		w.errorAt(nodePos(n), path, "merge keys nest more than %d deep", maxAliasHops)
 		return nil
@@ -393,10 +429,13 @@ func (w *walker) mergeSources(path string, n ast.Node, depth int) []entry {
 	case *ast.MappingNode:
 		return w.entries(path, v, depth+1)
 	case *ast.SequenceNode:
+		if !listOK {
+			break
+		}
 		var out []entry
 		seen := map[string]bool{}
 		for _, item := range v.Values {
-			for _, e := range w.mergeSources(path, item, depth+1) {
+			for _, e := range w.mergeSources(path, item, depth+1, false) {
 				if !seen[e.key] {
 					seen[e.key] = true
 					out = append(out, e)
@@ -404,10 +443,9 @@ func (w *walker) mergeSources(path string, n ast.Node, depth int) []entry {
 			}
 		}
 		return out
-	default:
-		w.errorAt(at, path, "the merge key << takes a mapping or a list of mappings, got %s", describe(n))
-		return nil
 	}
+	w.errorAt(at, path, "the merge key << takes a mapping or a list of mappings, got %s", describe(n))
+	return nil
 }
 
 // keyString returns a mapping key as text; only scalar keys are meaningful.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -238,6 +239,51 @@ func TestDecodeDefaultsAndYAMLFeatures(t *testing.T) {
 	}
 }
 
+// laughs builds a document where each anchor merges the previous one eight
+// times, so a naive expansion visits 8^levels pairs.
+func laughs(levels int) string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}\n")
+	for i := 1; i <= levels; i++ {
+		p := fmt.Sprintf("*l%d", i-1)
+		fmt.Fprintf(&b, "l%d: &l%d {<<: [%s, %s, %s, %s, %s, %s, %s, %s]}\n", i, i, p, p, p, p, p, p, p, p)
+	}
+	fmt.Fprintf(&b, "services:\n  x:\n    <<: *l%d\n", levels)
+	return b.String()
+}
+
+func TestDecodeHostileInputs(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want string // in the first error
+	}{
+		{"deeply nested flow sequences", strings.Repeat("[", 5000), "invalid YAML"},
+		{"deeply nested flow mappings", strings.Repeat("{a: ", 5000), "invalid YAML"},
+		{"exponential merge keys stop at the budget", laughs(9), "expands to more than 100000 keys"},
+		{"a list inside a merge list is refused, not expanded", "a: &a [{cpu: 256}]\nservices:\n  x:\n    <<: [*a]\n", "takes a mapping or a list of mappings, got a list"},
+		{"a mapping merged into itself", "services: &x\n  a:\n    <<: *x\n", "required key is missing"},
+		{"a file over the size limit", "name: dev\n" + strings.Repeat("# padding\n", maxFileSize/10), "limited to"},
+		{"NUL bytes", "name: d\x00ev\n", ""},
+		{"an alias as a key", "*x : 1\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode("dev.yaml", []byte(tt.data))
+			var errs Errors
+			if !errors.As(err, &errs) || len(errs) == 0 {
+				t.Fatalf("err = %v", err)
+			}
+			if len(errs) > maxErrors+1 {
+				t.Errorf("%d errors; want at most %d and a summary", len(errs), maxErrors)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("errors do not mention %q:\n%v", tt.want, err)
+			}
+		})
+	}
+}
+
 func TestErrorFormat(t *testing.T) {
 	tests := []struct {
 		name string
@@ -302,7 +348,13 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-func checkDecode(t testing.TB, data []byte) {
+// fataler is what checkDecode needs from *testing.T and *rapid.T.
+type fataler interface {
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+func checkDecode(t fataler, data []byte) {
 	spec, err := Decode("fuzz/dev.yaml", data)
 	if err == nil {
 		if spec == nil {
