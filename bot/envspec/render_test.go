@@ -175,6 +175,20 @@ func TestLoadDir(t *testing.T) {
 			t.Errorf("got  %s\nwant %s", errs[0], want)
 		}
 	})
+	t.Run("a name used twice is reported at the later file's name", func(t *testing.T) {
+		dir := t.TempDir()
+		dev, err := os.ReadFile(devFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "dev.yaml"), dev)
+		writeFile(t, filepath.Join(dir, "qa.yaml"), bytes.Replace(dev, []byte("10.0.0.0/16"), []byte("10.9.0.0/16"), 1))
+		_, err = LoadDir(dir)
+		want := filepath.Join(dir, "qa.yaml") + `:3:7: name: "dev" is already the name of the environment in ` + filepath.Join(dir, "dev.yaml") + ":3:7; environment names must be unique"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got:\n%v\nwant a line:\n%s", err, want)
+		}
+	})
 	t.Run("errors of every file are reported together", func(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "a.yaml"), []byte("name: a1\n"))
