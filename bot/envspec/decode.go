@@ -310,8 +310,14 @@ var standardTags = []string{"!!str", "!!int", "!!float", "!!bool", "!!null", "!!
 // resolve follows anchors, aliases and standard tags to the node that holds
 // the value. It reports and returns nil for an unknown alias or tag.
 func (w *walker) resolve(path string, n ast.Node) ast.Node {
+	at := nodePos(n)
 	for range maxAliasHops {
 		switch v := n.(type) {
+		case nil:
+			// The parser fills empty values with null nodes; this guards
+			// the invariant that every nil result has been reported.
+			w.errorAt(at, path, "has no value")
+			return nil
 		case *ast.AnchorNode:
 			n = v.Value
 		case *ast.AliasNode:
