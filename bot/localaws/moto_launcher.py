@@ -42,6 +42,17 @@ def patch_elasticache_member_clusters():
     original_delete = ElastiCacheBackend.delete_replication_group
 
     def create_replication_group(self, *args, **kwargs):
+        # Second gap: with cluster mode disabled moto ignores NumCacheClusters
+        # and sizes the group from ReplicasPerNodeGroup (default 0), so
+        # cache.nodes > 1 would get a single member and re-plan forever.
+        nodes = kwargs.get("num_cache_clusters") or 1
+        if (
+            kwargs.get("cluster_mode") in (None, "disabled")
+            and not kwargs.get("num_node_groups")
+            and not kwargs.get("replicas_per_node_group")
+            and nodes > 1
+        ):
+            kwargs["replicas_per_node_group"] = nodes - 1
         group = original_create(self, *args, **kwargs)
         at_rest = bool(kwargs.get("at_rest_encryption_enabled"))
         transit = bool(kwargs.get("transit_encryption_enabled"))
