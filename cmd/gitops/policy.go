@@ -2,17 +2,17 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gitops-bot/gitops/bot/envspec"
+	"github.com/gitops-bot/gitops/bot/cost"
 	"github.com/gitops-bot/gitops/bot/policy"
 	"github.com/gitops-bot/gitops/bot/report"
 )
 
 type policyCheckOptions struct {
+	tf        tfFlags
 	plan      string
 	policyDir string
 	labels    []string
@@ -33,21 +33,22 @@ func newPolicyCheckCmd(g *globalOptions) *cobra.Command {
 		Use:   "check <env>",
 		Short: "Check a saved plan of <env> against policy (exit 1 on deny)",
 		Long: `check evaluates the rules of policy/*.rego over environments/<env>.yaml and a
-terraform plan in JSON (terraform show -json <planfile>). Denies make the exit
+terraform plan of it: a saved plan (--plan) or one made now. Denies make the exit
 code 1; warnings are reported. A rule file that does not compile or a rule that
 errors is reported as file:line and the change cannot be applied (exit 1).`,
-		Example: `  terraform show -json plan.tfplan > plan.json
-  gitops policy check staging --plan plan.json
+		Example: `  gitops policy check staging --local
+  gitops policy check dev --plan .gitops/envs/dev/plans/<file>.tfplan
+  gitops policy check staging --plan plan.json   # terraform show -json output
   gitops policy check staging --plan plan.json --label allow-destroy --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPolicyCheck(cmd, g, o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.plan, "plan", "", "plan JSON file (output of terraform show -json)")
+	o.tf.register(cmd.Flags())
+	cmd.Flags().StringVar(&o.plan, "plan", "", "plan to check: a plan file saved by gitops plan or terraform show -json output (default: plan now)")
 	cmd.Flags().StringVar(&o.policyDir, "policy-dir", "", "directory of *.rego rules (default <repo>/policy)")
 	cmd.Flags().StringArrayVar(&o.labels, "label", nil, "pull request label to assume, e.g. allow-destroy or rollback (repeatable)")
-	_ = cmd.MarkFlagRequired("plan")
 	return cmd
 }
 
@@ -61,19 +62,30 @@ func runPolicyCheck(cmd *cobra.Command, g *globalOptions, o *policyCheckOptions,
 	if err != nil {
 		return err
 	}
-	spec, err := envspec.Load(filepath.Join(g.repoDir, "environments", env+".yaml"))
+	all, err := loadSpecs(g, nil, true)
 	if err != nil {
 		return err
 	}
-	envs, err := repoEnvironments(g.repoDir)
+	specs, err := loadSpecs(g, []string{env}, false)
 	if err != nil {
 		return err
 	}
-	plan, err := os.ReadFile(o.plan)
+	spec := specs[0]
+	plans, err := planJSONs(ctx, g, &o.tf, specs, o.plan, cmd.ErrOrStderr())
 	if err != nil {
-		return fmt.Errorf("read plan: %w", err)
+		return err
 	}
-	in := policy.Input{Environment: env, Spec: spec, Plan: plan, Environments: envs}
+	in := policy.Input{Environment: env, Spec: spec, Plan: plans[0]}
+	for _, s := range all {
+		in.Environments = append(in.Environments, policy.Environment{Name: s.Name, VPCCIDR: s.Network.VPCCIDR})
+	}
+	if opts, err := costOptions(g, spec); err == nil {
+		if est, err := cost.EstimatePlanJSON(plans[0], opts); err == nil {
+			in.Cost = &policy.Cost{BeforeMonthlyUSD: est.Before, AfterMonthlyUSD: est.After, BudgetMonthlyUSD: spec.Budget.MonthlyUSD, Enforce: spec.Budget.Enforce}
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: no cost estimate for the budget rule: %v\n", env, err)
+		}
+	}
 	if len(o.labels) > 0 {
 		in.PR = &policy.PR{Labels: o.labels}
 	}
@@ -95,24 +107,6 @@ func runPolicyCheck(cmd *cobra.Command, g *globalOptions, o *policyCheckOptions,
 		return policyExit{}
 	}
 	return nil
-}
-
-// repoEnvironments reads every environments/*.yaml for the rules that look
-// across environments (VPC ranges).
-func repoEnvironments(repo string) ([]policy.Environment, error) {
-	paths, err := filepath.Glob(filepath.Join(repo, "environments", "*.yaml"))
-	if err != nil {
-		return nil, fmt.Errorf("list environments: %w", err)
-	}
-	envs := make([]policy.Environment, 0, len(paths))
-	for _, p := range paths {
-		s, err := envspec.Load(p)
-		if err != nil {
-			return nil, err
-		}
-		envs = append(envs, policy.Environment{Name: s.Name, VPCCIDR: s.Network.VPCCIDR})
-	}
-	return envs, nil
 }
 
 // policyExit makes the process exit 1 after the report was printed: a deny,
