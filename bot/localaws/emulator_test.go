@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/gitops-bot/gitops/bot/internal/toolcheck"
+	"github.com/gitops-bot/gitops/internal/toolcheck"
 	"github.com/gitops-bot/gitops/bot/localaws"
 )
 

@@ -1,6 +1,7 @@
 package tf
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,6 +42,14 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// terraform plan prints the same human-readable plan as `terraform show`;
+	// keeping it saves a second run of terraform (and of the provider) per plan.
+	var text bytes.Buffer
+	if req.Output != nil {
+		tf.SetStdout(io.MultiWriter(req.Output, &text))
+	} else {
+		tf.SetStdout(&text)
+	}
 	if err := os.MkdirAll(w.plansDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
 	}
@@ -67,22 +76,13 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: encode plan JSON: %w", req.Env, err)
 	}
-	// The human-readable rendering is what reviewers read in the PR comment.
-	text, err := tf.ShowPlanFileRaw(ctx, planFile)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
-	}
-	if err := os.WriteFile(planFile+".txt", []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(planFile+".txt", humanPlan(text.Bytes()), 0o644); err != nil {
 		return nil, fmt.Errorf("plan %s: write plan text: %w", req.Env, err)
 	}
-	return r.record(req, planFile, planJSON, specHash, now)
+	return r.record(req, planFile, shown, planJSON, specHash, now)
 }
 
-func (r *Runner) record(req PlanRequest, planFile string, planJSON []byte, specHash string, now time.Time) (*Plan, error) {
-	var parsed tfjson.Plan
-	if err := parsed.UnmarshalJSON(planJSON); err != nil {
-		return nil, fmt.Errorf("plan %s: parse plan JSON: %w", req.Env, err)
-	}
+func (r *Runner) record(req PlanRequest, planFile string, parsed *tfjson.Plan, planJSON []byte, specHash string, now time.Time) (*Plan, error) {
 	jsonFile := planFile + ".json"
 	if err := os.WriteFile(jsonFile, planJSON, 0o644); err != nil {
 		return nil, fmt.Errorf("plan %s: write plan JSON: %w", req.Env, err)
@@ -106,7 +106,7 @@ func (r *Runner) record(req PlanRequest, planFile string, planJSON []byte, specH
 		State:      state,
 		HeadSHA:    req.HeadSHA,
 		CreatedAt:  now,
-		Summary:    Summarize(&parsed),
+		Summary:    Summarize(parsed),
 	}
 	if err := p.save(); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
@@ -123,4 +123,19 @@ func sortedVars(vars map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// humanPlan keeps what a reviewer reads from terraform plan's output: the
+// refresh progress lines are dropped.
+func humanPlan(out []byte) []byte {
+	var b bytes.Buffer
+	for _, line := range bytes.SplitAfter(out, []byte("\n")) {
+		if bytes.Contains(line, []byte(": Refreshing state...")) ||
+			bytes.Contains(line, []byte(": Reading...")) ||
+			bytes.Contains(line, []byte(": Read complete after")) {
+			continue
+		}
+		b.Write(line)
+	}
+	return b.Bytes()
 }
