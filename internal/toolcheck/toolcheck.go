@@ -33,6 +33,7 @@ func Require(t testing.TB, tool string) string {
 	}
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s is required by this test but was not found on PATH: %s", tool, hint)
+		return ""
 	}
 	t.Skipf("%s not found on PATH (set CI=true to make this a failure): %s", tool, hint)
 	return ""
@@ -47,6 +48,7 @@ func RequireModule(t testing.TB, module, hint string) {
 	}
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("python module %s is required by this test but cannot be imported: %s", module, hint)
+		return
 	}
 	t.Skipf("python module %s not importable (set CI=true to make this a failure): %s", module, hint)
 }
