@@ -136,23 +136,6 @@ func (e *Emulator) Env() []string {
 	}
 }
 
-// BackendConfig is the partial S3 backend configuration (terraform init
-// -backend-config key=value) for state key on the emulator, as verified
-// against the stack in terraform/README.md.
-func (e *Emulator) BackendConfig(b Backend, key string) map[string]string {
-	return map[string]string{
-		"bucket":                      b.Bucket,
-		"key":                         key,
-		"region":                      b.Region,
-		"dynamodb_table":              b.Table,
-		"use_path_style":              "true",
-		"skip_credentials_validation": "true",
-		"skip_requesting_account_id":  "true",
-		"skip_metadata_api_check":     "true",
-		"skip_region_validation":      "true",
-	}
-}
-
 // Reset drops every resource in every account and region of the emulator
 // (POST /moto-api/reset). The state backend is gone too: call Bootstrap again.
 func (e *Emulator) Reset(ctx context.Context) error {
