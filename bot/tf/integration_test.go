@@ -1,0 +1,258 @@
+package tf_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/gitops-bot/gitops/bot/envspec"
+	"github.com/gitops-bot/gitops/internal/toolcheck"
+	"github.com/gitops-bot/gitops/bot/localaws"
+	"github.com/gitops-bot/gitops/bot/tf"
+)
+
+// One emulator serves the whole package; each test resets it.
+var (
+	emuOnce sync.Once
+	emu     *localaws.Emulator
+	emuErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if emu != nil {
+		emu.Close()
+	}
+	os.Exit(code)
+}
+
+var writePlans = flag.String("write-plans", "", "also save the plan JSON of these tests in this directory (fixtures of other packages: bot/tf/testdata/real)")
+
+// keep copies a plan's JSON into -write-plans as <name>.plan.json.
+func keep(t *testing.T, p *tf.Plan, name string) {
+	t.Helper()
+	if *writePlans == "" {
+		return
+	}
+	data, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, data, "", " "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*writePlans, name+".plan.json"), pretty.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var backend = localaws.Backend{Bucket: "tfstate-test", Table: "tflock-test", Region: "us-east-1"}
+
+// newRunner resets the shared emulator and returns a runner on a fresh work dir.
+func newRunner(t *testing.T) (*tf.Runner, *localaws.Emulator) {
+	t.Helper()
+	toolcheck.Require(t, "terraform")
+	toolcheck.RequireModule(t, "moto", "pip install 'moto[server]==5.2.1'")
+	emuOnce.Do(func() { emu, emuErr = localaws.Start(context.Background(), localaws.Options{}) })
+	if emuErr != nil {
+		t.Fatalf("start emulator: %v", emuErr)
+	}
+	ctx := context.Background()
+	if err := emu.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Bootstrap(ctx, backend); err != nil {
+		t.Fatal(err)
+	}
+	r, err := tf.New(tf.Options{
+		SourceDir: filepath.Join("..", "..", "terraform"),
+		WorkDir:   t.TempDir(),
+		Backend:   tf.Backend{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region, Endpoint: emu.Endpoint()},
+		Env:       emu.Env(),
+		Vars:      map[string]string{"aws_max_retries": "2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, emu
+}
+
+// render decodes a spec file as environments/<env>.yaml (fixtures keep the
+// environment's name under another file name) and renders its variables.
+func render(t *testing.T, path, env string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := envspec.Decode(env+".yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars, err := s.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vars
+}
+
+func plan(t *testing.T, r *tf.Runner, env string, vars []byte) *tf.Plan {
+	t.Helper()
+	var out bytes.Buffer
+	p, err := r.Plan(context.Background(), tf.PlanRequest{Env: env, TFVars: vars, Output: &out})
+	if err != nil {
+		t.Fatalf("plan %s: %v\n%s", env, err, out.String())
+	}
+	return p
+}
+
+func apply(t *testing.T, r *tf.Runner, p *tf.Plan, vars []byte) *tf.ApplyResult {
+	t.Helper()
+	var out bytes.Buffer
+	res, err := r.Apply(context.Background(), tf.ApplyRequest{Plan: p, TFVars: vars, Output: &out})
+	if err != nil {
+		t.Fatalf("apply %s: %v\n%s", p.Env, err, out.String())
+	}
+	return res
+}
+
+func TestStagingAppliesAndReplansClean(t *testing.T) {
+	r, _ := newRunner(t)
+	vars := render(t, "../../environments/staging.yaml", "staging")
+	p := plan(t, r, "staging", vars)
+	keep(t, p, "staging-create")
+	if p.Summary.Add < 40 || p.Summary.Change != 0 || p.Summary.Destroy != 0 {
+		t.Fatalf("first staging plan: +%d ~%d -%d, want ~50 to add and nothing else", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
+	}
+	res := apply(t, r, p, vars)
+	if res.After.Serial == 0 || res.After.Lineage == "" {
+		t.Fatalf("state after apply = %+v, want a written state", res.After)
+	}
+	again := plan(t, r, "staging", vars)
+	if !again.Summary.NoChanges() {
+		t.Fatalf("re-plan after apply is not clean: %+v", again.Summary.Resources)
+	}
+}
+
+func TestDevScaleDownLifecycle(t *testing.T) {
+	r, emu := newRunner(t)
+	ctx := context.Background()
+	before := render(t, "../envspec/testdata/dev-pre-scale-down.yaml", "dev")
+	after := render(t, "../../environments/dev.yaml", "dev")
+	create := plan(t, r, "dev", before)
+	keep(t, create, "dev-pre-scale-down-create")
+	apply(t, r, create, before)
+
+	scaleDown := plan(t, r, "dev", after)
+	keep(t, scaleDown, "dev-scale-down")
+	t.Run("scale-down plans exactly three in-place ECS service updates", func(t *testing.T) {
+		s := scaleDown.Summary
+		if s.Add != 0 || s.Change != 3 || s.Destroy != 0 {
+			t.Fatalf("plan: +%d ~%d -%d, want ~3 only: %+v", s.Add, s.Change, s.Destroy, s.Resources)
+		}
+		want := map[string]string{
+			`module.ecs_service["api-gateway"].aws_ecs_service.this`: "services.api-gateway.desired_count 3 → 1",
+			`module.ecs_service["inventory"].aws_ecs_service.this`:   "services.inventory.desired_count 2 → 1",
+			`module.ecs_service["location"].aws_ecs_service.this`:    "services.location.desired_count 2 → 1",
+		}
+		for _, rc := range s.Resources {
+			cause, ok := want[rc.Address]
+			if !ok || rc.Action != tf.ActionUpdate {
+				t.Errorf("unexpected %s %s", rc.Action, rc.Address)
+				continue
+			}
+			if len(rc.CausedBy) != 1 || rc.CausedBy[0].String() != cause {
+				t.Errorf("%s caused by %v, want %q", rc.Address, rc.CausedBy, cause)
+			}
+		}
+	})
+
+	// A second plan made against the same state, applied after the first, must be refused.
+	competing := plan(t, r, "dev", after)
+
+	t.Run("a plan whose file was replaced is refused", func(t *testing.T) {
+		tampered := *scaleDown
+		tampered.FileSHA256 = strings.Repeat("0", 64)
+		_, err := r.Apply(ctx, tf.ApplyRequest{Plan: &tampered, TFVars: after})
+		if !errors.Is(err, tf.ErrStalePlan) || !strings.Contains(err.Error(), "not the one reviewed") {
+			t.Fatalf("err = %v, want stale: not the one reviewed", err)
+		}
+	})
+	t.Run("a plan is refused when the spec changed since", func(t *testing.T) {
+		_, err := r.Apply(ctx, tf.ApplyRequest{Plan: scaleDown, TFVars: before})
+		if !errors.Is(err, tf.ErrStalePlan) || !strings.Contains(err.Error(), "environments/dev.yaml changed") {
+			t.Fatalf("err = %v, want stale: spec changed", err)
+		}
+	})
+
+	res := apply(t, r, scaleDown, after)
+	t.Run("ECS reports the new desired counts", func(t *testing.T) {
+		counts := desiredCounts(t, emu, "us-west-2")
+		for svc, want := range map[string]int32{"api-gateway": 1, "inventory": 1, "location": 1, "user": 1, "reporting": 1, "ui": 1} {
+			if counts[svc] != want {
+				t.Errorf("%s desired count = %d, want %d (all: %v)", svc, counts[svc], want, counts)
+			}
+		}
+	})
+	t.Run("a plan made before another apply is refused and changes nothing", func(t *testing.T) {
+		_, err := r.Apply(ctx, tf.ApplyRequest{Plan: competing, TFVars: after})
+		if !errors.Is(err, tf.ErrStalePlan) || !strings.Contains(err.Error(), "state moved") {
+			t.Fatalf("err = %v, want stale: state moved", err)
+		}
+		now, err := r.State(ctx, "dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now != res.After {
+			t.Fatalf("state changed by a refused apply: %v → %v", res.After, now)
+		}
+	})
+}
+
+// desiredCounts asks ECS for every service's desired count, keyed by the
+// service name with any "<env>-" prefix removed.
+func desiredCounts(t *testing.T, emu *localaws.Emulator, region string) map[string]int32 {
+	t.Helper()
+	ctx := context.Background()
+	c := ecs.NewFromConfig(emu.Config(region))
+	clusters, err := c.ListClusters(ctx, &ecs.ListClustersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int32{}
+	for _, cl := range clusters.ClusterArns {
+		svcs, err := c.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String(cl)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(svcs.ServiceArns) == 0 {
+			continue
+		}
+		d, err := c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cl), Services: svcs.ServiceArns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range d.Services {
+			name := aws.ToString(s.ServiceName)
+			if i := strings.Index(name, "-"); i >= 0 && strings.HasPrefix(name, "dev-") {
+				name = name[i+1:]
+			}
+			out[name] = s.DesiredCount
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no ECS services found in %s", region)
+	}
+	return out
+}
