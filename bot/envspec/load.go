@@ -21,6 +21,13 @@ func LoadDir(dir string) ([]*Spec, error) {
 		return nil, fmt.Errorf("load environments from %s: %w", dir, err)
 	}
 	slices.Sort(paths)
+	// A .yml file would otherwise be ignored silently: the environment would
+	// seem to exist in review and never be planned.
+	misnamed, _ := filepath.Glob(filepath.Join(dir, "*.yml"))
+	var errs Errors
+	for _, p := range misnamed {
+		errs = append(errs, &Error{File: p, Line: 1, Col: 1, Path: "name", Msg: "environment files must end in .yaml; rename it to " + filepath.Base(p[:len(p)-len(".yml")]) + ".yaml"})
+	}
 	var files []*decoded
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
@@ -29,7 +36,7 @@ func LoadDir(dir string) ([]*Spec, error) {
 		}
 		files = append(files, decodeFile(p, data))
 	}
-	errs := crossCheck(files)
+	errs = append(errs, crossCheck(files)...)
 	specs := make([]*Spec, 0, len(files))
 	for _, f := range files {
 		errs = append(errs, f.errs...)

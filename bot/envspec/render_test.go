@@ -189,6 +189,20 @@ func TestLoadDir(t *testing.T) {
 			t.Errorf("got:\n%v\nwant a line:\n%s", err, want)
 		}
 	})
+	t.Run("a .yml file is an error, not an environment silently left out", func(t *testing.T) {
+		dir := t.TempDir()
+		dev, err := os.ReadFile(devFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "dev.yaml"), dev)
+		writeFile(t, filepath.Join(dir, "qa.yml"), []byte("name: qa\n"))
+		_, err = LoadDir(dir)
+		want := filepath.Join(dir, "qa.yml") + ":1:1: name: environment files must end in .yaml; rename it to qa.yaml"
+		if err == nil || err.Error() != want {
+			t.Errorf("got:\n%v\nwant:\n%s", err, want)
+		}
+	})
 	t.Run("errors of every file are reported together", func(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "a.yaml"), []byte("name: a1\n"))
