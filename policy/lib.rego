@@ -32,9 +32,17 @@ base(addr) := regex.replace(addr, `\[[^\]]*\]`, "")
 module_prefix(rc) := concat("", [base(rc.module_address), "."]) if rc.module_address
 module_prefix(rc) := "" if not rc.module_address
 
-# id_to_base maps ids already known to the base address of their resource.
+# id_to_base maps ids already known to the base address of their resource,
+# for the types whose ids other resources point at. Ids are unique only within
+# a type: in an applied stack an ECR repository and its lifecycle policy both
+# have the repository name as id, and the DB and cache subnet groups, the
+# replication group and the cluster's capacity providers all have the
+# environment's name, so mapping every type would conflict.
+referenced_types := {"aws_security_group", "aws_subnet"}
+
 id_to_base[id] := base(rc.address) if {
 	some rc in input.plan.resource_changes
+	rc.type in referenced_types
 	some state in [rc.change.before, rc.change.after]
 	id := state.id
 	is_string(id)

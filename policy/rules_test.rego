@@ -144,3 +144,14 @@ test_ecs_public_ip_and_unknown_subnet_denied if {
 		{"rule": "ecs_private_subnets", "address": "aws_ecs_service.this", "msg": "aws_ecs_service.this: runs in subnet-elsewhere; services run only in private subnets"},
 	} with input as {"plan": plan([bad])}
 }
+
+# In an applied stack some ids repeat across types (an ECR repository and its
+# lifecycle policy are both named after the repository); that must not make
+# evaluation fail with conflicting object keys.
+test_ids_shared_across_types_do_not_conflict if {
+	shared := [
+		rc("aws_ecr_repository.this", "aws_ecr_repository", ["no-op"], {"id": "inventory-management/ui"}),
+		rc("aws_ecr_lifecycle_policy.this", "aws_ecr_lifecycle_policy", ["no-op"], {"id": "inventory-management/ui"}),
+	]
+	count(rules.network.deny) == 0 with input as {"plan": plan(array.concat(applied.resource_changes, shared))}
+}
