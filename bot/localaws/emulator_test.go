@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/gitops-bot/gitops/internal/toolcheck"
 	"github.com/gitops-bot/gitops/bot/localaws"
+	"github.com/gitops-bot/gitops/internal/toolcheck"
 )
 
 const motoHint = "pip install 'moto[server]==5.2.1'"

@@ -14,11 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/gitops-bot/gitops/bot/envspec"
-	"github.com/gitops-bot/gitops/internal/toolcheck"
 	"github.com/gitops-bot/gitops/bot/localaws"
 	"github.com/gitops-bot/gitops/bot/tf"
+	"github.com/gitops-bot/gitops/internal/toolcheck"
 )
 
 // One emulator serves the whole package; each test resets it.
@@ -140,8 +141,26 @@ func TestStagingAppliesAndReplansClean(t *testing.T) {
 		t.Fatalf("state after apply = %+v, want a written state", res.After)
 	}
 	again := plan(t, r, "staging", vars)
-	if !again.Summary.NoChanges() {
+	if !again.Summary.NoChanges() || again.Changes {
 		t.Fatalf("re-plan after apply is not clean: %+v", again.Summary.Resources)
+	}
+	// With no changes the JSON is rendered only on demand, from the same plan file.
+	if again.JSONFile != "" {
+		t.Fatalf("no-change plan rendered its JSON eagerly: %s", again.JSONFile)
+	}
+	data, err := r.PlanJSON(context.Background(), again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown tfjson.Plan
+	if err := shown.UnmarshalJSON(data); err != nil {
+		t.Fatal(err)
+	}
+	if s := tf.Summarize(&shown); !s.NoChanges() || len(shown.ResourceChanges) < 40 {
+		t.Fatalf("on-demand JSON: %d resource changes, summary %+v; want every resource, none changing", len(shown.ResourceChanges), s)
+	}
+	if reloaded, err := tf.LoadPlan(again.File); err != nil || reloaded.JSONFile == "" {
+		t.Fatalf("rendered JSON not recorded with the plan: %v %+v", err, reloaded)
 	}
 }
 

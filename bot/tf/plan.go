@@ -65,28 +65,26 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	for _, kv := range sortedVars(r.opts.Vars) {
 		opts = append(opts, tfexec.Var(kv))
 	}
-	if _, err := tf.Plan(ctx, opts...); err != nil {
+	changed, err := tf.Plan(ctx, opts...)
+	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
-	}
-	shown, err := tf.ShowPlanFile(ctx, planFile)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
-	}
-	planJSON, err := json.Marshal(shown)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: encode plan JSON: %w", req.Env, err)
 	}
 	if err := os.WriteFile(planFile+".txt", humanPlan(text.Bytes()), 0o644); err != nil {
 		return nil, fmt.Errorf("plan %s: write plan text: %w", req.Env, err)
 	}
-	return r.record(req, planFile, shown, planJSON, specHash, now)
+	var shown *tfjson.Plan
+	if changed {
+		// Rendering the JSON costs a terraform run that loads the provider's
+		// schema (about half a no-change plan); with no changes it is left to
+		// PlanJSON, for callers that want it.
+		if shown, err = tf.ShowPlanFile(ctx, planFile); err != nil {
+			return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
+		}
+	}
+	return r.record(req, planFile, shown, specHash, now)
 }
 
-func (r *Runner) record(req PlanRequest, planFile string, parsed *tfjson.Plan, planJSON []byte, specHash string, now time.Time) (*Plan, error) {
-	jsonFile := planFile + ".json"
-	if err := os.WriteFile(jsonFile, planJSON, 0o644); err != nil {
-		return nil, fmt.Errorf("plan %s: write plan JSON: %w", req.Env, err)
-	}
+func (r *Runner) record(req PlanRequest, planFile string, shown *tfjson.Plan, specHash string, now time.Time) (*Plan, error) {
 	fileHash, err := fileSHA256(planFile)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: hash plan file: %w", req.Env, err)
@@ -98,20 +96,73 @@ func (r *Runner) record(req PlanRequest, planFile string, parsed *tfjson.Plan, p
 	p := &Plan{
 		Env:        req.Env,
 		File:       planFile,
-		JSONFile:   jsonFile,
 		TextFile:   planFile + ".txt",
 		FileSHA256: fileHash,
-		JSONSHA256: sha256Hex(planJSON),
 		SpecSHA256: specHash,
 		State:      state,
 		HeadSHA:    req.HeadSHA,
 		CreatedAt:  now,
-		Summary:    Summarize(parsed),
+		Changes:    shown != nil,
+	}
+	if shown != nil {
+		if err := p.setJSON(shown); err != nil {
+			return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+		}
 	}
 	if err := p.save(); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
 	}
 	return p, nil
+}
+
+// setJSON stores the plan's JSON beside the plan file and summarises it.
+func (p *Plan) setJSON(shown *tfjson.Plan) error {
+	data, err := json.Marshal(shown)
+	if err != nil {
+		return fmt.Errorf("encode plan JSON: %w", err)
+	}
+	p.JSONFile = p.File + ".json"
+	if err := os.WriteFile(p.JSONFile, data, 0o644); err != nil {
+		return fmt.Errorf("write plan JSON: %w", err)
+	}
+	p.JSONSHA256 = sha256Hex(data)
+	p.Summary = Summarize(shown)
+	return nil
+}
+
+// PlanJSON returns the `terraform show -json` document of a saved plan,
+// rendering it first when the plan was saved without one (no changes).
+func (r *Runner) PlanJSON(ctx context.Context, p *Plan) ([]byte, error) {
+	if p.JSONFile != "" {
+		return p.JSON()
+	}
+	w, err := r.workdir(p.Env)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := w.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if got, err := fileSHA256(p.File); err != nil || got != p.FileSHA256 {
+		return nil, &StaleError{Env: p.Env, Reason: fmt.Sprintf("plan file %s is not the one recorded", p.File)}
+	}
+	tf, err := r.prepare(ctx, w, nil)
+	if err != nil {
+		return nil, err
+	}
+	shown, err := tf.ShowPlanFile(ctx, p.File)
+	if err != nil {
+		return nil, fmt.Errorf("show plan %s: %w", p.Env, err)
+	}
+	if err := p.setJSON(shown); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", p.Env, err)
+	}
+	if err := p.save(); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", p.Env, err)
+	}
+	return p.JSON()
 }
 
 // sortedVars renders extra variables as name=value in a stable order, so the

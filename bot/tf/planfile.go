@@ -17,20 +17,23 @@ import (
 // and is all that Apply needs.
 type Plan struct {
 	Env string `json:"env"`
-	// File is the terraform plan file; JSONFile its `terraform show -json`.
+	// File is the terraform plan file; JSONFile its `terraform show -json`,
+	// empty until rendered when the plan has no changes (see Runner.PlanJSON).
 	File     string `json:"file"`
-	JSONFile string `json:"json_file"`
+	JSONFile string `json:"json_file,omitempty"`
 	// TextFile is terraform's human-readable rendering of the plan.
 	TextFile string `json:"text_file"`
 	// FileSHA256 and JSONSHA256 detect a plan file replaced after review.
 	FileSHA256 string `json:"file_sha256"`
-	JSONSHA256 string `json:"json_sha256"`
+	JSONSHA256 string `json:"json_sha256,omitempty"`
 	// SpecSHA256 is the hash of the rendered terraform variables the plan was made from.
 	SpecSHA256 string `json:"spec_sha256"`
 	// State is the state the plan was made against (from the plan file itself).
 	State StateVersion `json:"state"`
 	// HeadSHA is the commit the plan was made for, when known.
-	HeadSHA   string    `json:"head_sha,omitempty"`
+	HeadSHA string `json:"head_sha,omitempty"`
+	// Changes is false when terraform found nothing to change.
+	Changes   bool      `json:"changes"`
 	CreatedAt time.Time `json:"created_at"`
 	Summary   Summary   `json:"summary"`
 }
@@ -81,6 +84,9 @@ func (p *Plan) save() error {
 // JSON returns the plan's `terraform show -json` document after checking it
 // is the one that was reviewed.
 func (p *Plan) JSON() ([]byte, error) {
+	if p.JSONFile == "" {
+		return nil, fmt.Errorf("plan %s has no JSON rendering yet (no changes); use Runner.PlanJSON", p.File)
+	}
 	data, err := os.ReadFile(p.JSONFile)
 	if err != nil {
 		return nil, fmt.Errorf("read plan JSON: %w", err)

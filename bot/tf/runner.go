@@ -102,6 +102,9 @@ func (r *Runner) environ() map[string]string {
 	env = tfexec.CleanEnv(env)
 	env["TF_CLI_CONFIG_FILE"] = r.cliConfig
 	env["CHECKPOINT_DISABLE"] = "1"
+	if r.opts.Backend.Endpoint != "" {
+		env["AWS_ENDPOINT_URL"] = r.opts.Backend.Endpoint
+	}
 	for _, kv := range r.opts.Env {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			env[k] = v

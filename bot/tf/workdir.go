@@ -70,7 +70,10 @@ func (w workdir) lock(ctx context.Context) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-// backendConfig is the partial S3 backend configuration for env.
+// config is the partial S3 backend configuration for env. An emulator's
+// address is not written here but given to terraform as AWS_ENDPOINT_URL (see
+// Runner.environ): the emulator's port changes from run to run, and a backend
+// configuration that changes would force terraform init every time.
 func (b Backend) config(env string) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "bucket         = %q\n", b.Bucket)
@@ -80,7 +83,6 @@ func (b Backend) config(env string) string {
 	fmt.Fprintf(&s, "encrypt        = true\n")
 	if b.Endpoint != "" {
 		fmt.Fprintf(&s, "use_path_style = true\n")
-		fmt.Fprintf(&s, "endpoints = {\n  s3       = %q\n  dynamodb = %q\n  sts      = %q\n  iam      = %q\n}\n", b.Endpoint, b.Endpoint, b.Endpoint, b.Endpoint)
 		fmt.Fprintf(&s, "skip_credentials_validation = true\n")
 		fmt.Fprintf(&s, "skip_requesting_account_id  = true\n")
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gitops-bot/gitops/internal/toolcheck"
 	"github.com/gitops-bot/gitops/bot/tf"
+	"github.com/gitops-bot/gitops/internal/toolcheck"
 )
 
 // gitops runs the CLI in-process as a user would and returns stdout, stderr

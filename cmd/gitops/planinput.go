@@ -12,17 +12,17 @@ import (
 	"github.com/gitops-bot/gitops/bot/tf"
 )
 
-// readPlanJSON reads a plan given on the command line: a plan file saved by
-// gitops plan (its reviewed JSON is used, checked against its hash) or a
-// `terraform show -json` document.
-func readPlanJSON(path string) ([]byte, error) {
-	if _, err := os.Stat(tf.MetaPath(path)); err == nil || strings.HasSuffix(path, ".meta.json") {
-		p, err := tf.LoadPlan(path)
-		if err != nil {
-			return nil, err
-		}
-		return p.JSON()
+// isSavedPlan reports whether path is a plan saved by gitops plan (it has a record).
+func isSavedPlan(path string) bool {
+	if strings.HasSuffix(path, ".meta.json") {
+		return true
 	}
+	_, err := os.Stat(tf.MetaPath(path))
+	return err == nil
+}
+
+// readPlanJSON reads a `terraform show -json` document given on the command line.
+func readPlanJSON(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", path, err)
@@ -36,21 +36,46 @@ func readPlanJSON(path string) ([]byte, error) {
 // planJSONs returns the plan JSON of each spec: from --plan FILE when given
 // (one environment only), otherwise by planning them now.
 func planJSONs(ctx context.Context, g *globalOptions, f *tfFlags, specs []*envspec.Spec, planFile string, progress io.Writer) ([][]byte, error) {
+	var saved *tf.Plan
 	if planFile != "" {
 		if len(specs) != 1 {
 			return nil, usageError("--plan FILE goes with exactly one environment")
 		}
-		data, err := readPlanJSON(planFile)
+		if !isSavedPlan(planFile) {
+			data, err := readPlanJSON(planFile)
+			if err != nil {
+				return nil, err
+			}
+			return [][]byte{data}, nil
+		}
+		p, err := tf.LoadPlan(planFile)
 		if err != nil {
 			return nil, err
 		}
-		return [][]byte{data}, nil
+		if p.Env != specs[0].Name {
+			return nil, usageError(fmt.Sprintf("%s is a plan for %s, not %s", planFile, p.Env, specs[0].Name))
+		}
+		if p.JSONFile != "" {
+			data, err := p.JSON()
+			if err != nil {
+				return nil, err
+			}
+			return [][]byte{data}, nil
+		}
+		saved = p // no changes: its JSON is rendered below, with a runner
 	}
 	s, err := f.open(ctx, g, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
+	if saved != nil {
+		data, err := s.runner.PlanJSON(ctx, saved)
+		if err != nil {
+			return nil, err
+		}
+		return [][]byte{data}, nil
+	}
 	reqs := make([]tf.PlanRequest, len(specs))
 	for i, spec := range specs {
 		vars, err := spec.Render()
@@ -66,7 +91,7 @@ func planJSONs(ctx context.Context, g *globalOptions, f *tfFlags, specs []*envsp
 			return nil, r.Err
 		}
 		fmt.Fprintf(progress, "%s: planned\n", r.Env)
-		data, err := r.Plan.JSON()
+		data, err := s.runner.PlanJSON(ctx, r.Plan)
 		if err != nil {
 			return nil, err
 		}
