@@ -101,7 +101,7 @@ func TestTotalChecksTheRepositoryBudget(t *testing.T) {
 }
 
 func TestEstimateIsJSONSerialisable(t *testing.T) {
-	e, err := EstimatePlanJSON(readFixture(t, "plan_dev_scale_down.json"), Options{Budget: envspec.Budget{MonthlyUSD: 100}})
+	e, err := EstimatePlanJSON(realPlan(t, "dev-scale-down"), Options{Budget: envspec.Budget{MonthlyUSD: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestDefaultPathMakesNoNetworkCall(t *testing.T) {
 	if _, err := DefaultCatalogue(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := EstimatePlanJSON(readFixture(t, "plan_staging_create.json"), Options{Budget: envspec.Budget{MonthlyUSD: 1}}); err != nil {
+	if _, err := EstimatePlanJSON(realPlan(t, "staging-create"), Options{Budget: envspec.Budget{MonthlyUSD: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := EstimateSpec(contractSpec("dev", "us-west-2", "db.t3.micro", 1), Options{Budget: envspec.Budget{MonthlyUSD: 1}}); err != nil {
@@ -181,8 +181,9 @@ func TestDefaultPathMakesNoNetworkCall(t *testing.T) {
 	}
 }
 
+// BenchmarkEstimateStaging decodes and prices the real first plan of staging.
 func BenchmarkEstimateStaging(b *testing.B) {
-	data := readFixture(b, "plan_staging_create.json")
+	data := realPlan(b, "staging-create")
 	opts := Options{Budget: envspec.Budget{MonthlyUSD: 200}}
 	b.ReportAllocs()
 	for b.Loop() {

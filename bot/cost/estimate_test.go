@@ -224,37 +224,6 @@ func TestComponents(t *testing.T) {
 	}
 }
 
-func TestDevScaleDownShowsTheDecreasePerService(t *testing.T) {
-	e, err := EstimatePlanJSON(readFixture(t, "plan_dev_scale_down.json"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.Environment != "dev" || e.Region != "us-west-2" {
-		t.Fatalf("environment %q region %q, want dev us-west-2 from the spec output", e.Environment, e.Region)
-	}
-	perTask := (0.5*fargateVCPU + 1*fargateGB) * hours // 512 CPU, 1024 MB
-	for svc, removed := range map[string]float64{"api-gateway": 2, "inventory": 1, "location": 1} {
-		rc := resourceCost(t, e, `module.ecs_service["`+svc+`"].aws_ecs_service.this`)
-		if !near(rc.Delta, -removed*perTask) {
-			t.Errorf("%s delta = %.4f, want %.4f", svc, rc.Delta, -removed*perTask)
-		}
-		dsc := resourceCost(t, e, `module.ecs_service["`+svc+`"].aws_service_discovery_service.this`)
-		if !near(dsc.Delta, -removed*cloudMapRes) {
-			t.Errorf("%s discovery delta = %.4f, want %.4f", svc, dsc.Delta, -removed*cloudMapRes)
-		}
-	}
-	want := -4 * (perTask + cloudMapRes)
-	if !near(e.Delta, want) {
-		t.Errorf("total delta = %.4f, want %.4f", e.Delta, want)
-	}
-	if len(e.NotPriced) != 0 {
-		t.Errorf("not priced: %v", e.NotPriced)
-	}
-	if e.Resources[0].Address != `module.ecs_service["api-gateway"].aws_ecs_service.this` {
-		t.Errorf("resources not sorted by |delta|: first is %s", e.Resources[0].Address)
-	}
-}
-
 func TestUnpricedResourcesAreListedNotZero(t *testing.T) {
 	after := []res{
 		{typ: "aws_kms_key", name: "this", values: map[string]any{}},
@@ -273,26 +242,6 @@ func TestUnpricedResourcesAreListedNotZero(t *testing.T) {
 	}
 	if len(e.Resources) != 0 || e.After != 0 {
 		t.Errorf("free or unpriced resources were counted: %+v", e.Resources)
-	}
-}
-
-func TestEstimateFromSpecMatchesThePlan(t *testing.T) {
-	plan, err := EstimatePlanJSON(readFixture(t, "plan_staging_create.json"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := EstimateSpec(contractSpec("staging", "us-east-1", "db.t3.small", 2), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !near(plan.After, spec.After) {
-		t.Errorf("plan after %.4f, spec after %.4f", plan.After, spec.After)
-	}
-	if spec.Before != 0 || !near(spec.Delta, spec.After) {
-		t.Errorf("spec estimate before %v delta %v", spec.Before, spec.Delta)
-	}
-	if len(plan.Resources) != len(spec.Resources) {
-		t.Errorf("plan prices %d resources, spec %d", len(plan.Resources), len(spec.Resources))
 	}
 }
 

@@ -330,7 +330,7 @@ func albSubnets(r *resource, s *state) (int, string) {
 		}
 	}
 	if n > 0 {
-		return n, "subnets unknown until apply; one address per public subnet in the plan"
+		return n, "subnets unknown until apply: one address per public subnet"
 	}
 	return 2, "subnets unknown; assumed 2 (one per AZ)"
 }

@@ -44,12 +44,10 @@ func renderSpec(spec *envspec.Spec) *state {
 	if azs == 0 {
 		azs = 2
 	}
-	subnets := make([]any, azs)
 	for i := range azs {
 		add("module.networking", "aws_subnet", fmt.Sprintf("public[%d]", i), map[string]any{})
 		add("module.networking", "aws_subnet", fmt.Sprintf("private[%d]", i), map[string]any{})
 		add("module.networking", "aws_subnet", fmt.Sprintf("database[%d]", i), map[string]any{})
-		subnets[i] = fmt.Sprintf("subnet-public-%d", i)
 	}
 	add("module.networking", "aws_vpc", "this", map[string]any{"cidr_block": spec.Network.VPCCIDR})
 	nats := azs
@@ -82,7 +80,10 @@ func renderSpec(spec *envspec.Spec) *state {
 		"node_type":          spec.Cache.NodeType,
 		"num_cache_clusters": float64(nodes),
 	})
-	add("module.alb", "aws_lb", "this", map[string]any{"load_balancer_type": "application", "internal": false, "subnets": subnets})
+	// As terraform plans it: the subnet ids are unknown until the subnets
+	// exist, so the ALB is priced from the public subnets, as in a plan.
+	alb := map[string]any{"load_balancer_type": "application", "internal": false}
+	rs = append(rs, &resource{Address: "module.alb.aws_lb.this", Type: "aws_lb", Module: "module.alb", Values: alb, Unknown: map[string]any{"subnets": true}})
 	add("module.ecs_cluster", "aws_ecs_cluster", "this", map[string]any{})
 	add("module.ecs_cluster", "aws_service_discovery_private_dns_namespace", "this", map[string]any{})
 	for _, name := range []string{"db_password", "jwt_secret", "redis_auth_token"} {

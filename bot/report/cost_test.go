@@ -61,16 +61,26 @@ func contractSpec(name, region, dbClass string, tasks int) *envspec.Spec {
 }
 
 func TestCostMarkdown(t *testing.T) {
-	plan, err := os.ReadFile("../cost/testdata/plan_dev_scale_down.json")
+	// The real plan of the dev scale-down (bot/tf's integration test against
+	// the emulator), with dev's own budget: three services lose tasks and the
+	// environment is still over its $80 budget, so savings are listed.
+	plan, err := os.ReadFile("../tf/testdata/real/dev-scale-down.plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := envspec.Load("../../environments/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	devScaleDown, err := cost.EstimatePlanJSON(plan, cost.Options{Budget: dev.Budget})
 	if err != nil {
 		t.Fatal(err)
 	}
 	lcu := 0.5
-	devScaleDown, err := cost.EstimatePlanJSON(plan, cost.Options{Budget: envspec.Budget{MonthlyUSD: 250}, Usage: cost.Usage{ALB: cost.ALBUsage{LCUPerHour: &lcu}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stagingOver, err := cost.EstimateSpec(contractSpec("staging", "us-east-1", "db.t3.small", 2), cost.Options{Budget: envspec.Budget{MonthlyUSD: 200, Enforce: true}})
+	stagingOver, err := cost.EstimateSpec(contractSpec("staging", "us-east-1", "db.t3.small", 2), cost.Options{
+		Budget: envspec.Budget{MonthlyUSD: 200, Enforce: true},
+		Usage:  cost.Usage{ALB: cost.ALBUsage{LCUPerHour: &lcu}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
