@@ -74,20 +74,16 @@ resource_config(rc) := configs[concat("", [module_prefix(rc), rc.type, ".", rc.n
 
 not_resource_roots := {"var", "module", "local", "data", "each", "count", "path", "self", "terraform"}
 
-# qualify turns a reference seen in module p into a graph node.
-qualify(p, ref) := sprintf("%svar.%s", [p, parts[1]]) if {
-	parts := split(ref, ".")
-	parts[0] == "var"
-}
+# qualify turns a reference seen in module p into a graph node. The reference
+# is split once (it is called for every reference of the configuration).
+qualify(p, ref) := node(p, split(ref, "."))
 
-qualify(p, ref) := sprintf("%smodule.%s.output.%s", [p, base(parts[1]), parts[2]]) if {
-	parts := split(ref, ".")
+node(p, parts) := sprintf("%svar.%s", [p, parts[1]]) if {
+	parts[0] == "var"
+} else := sprintf("%smodule.%s.output.%s", [p, base(parts[1]), parts[2]]) if {
 	parts[0] == "module"
 	count(parts) >= 3
-}
-
-qualify(p, ref) := sprintf("%s%s.%s", [p, parts[0], base(parts[1])]) if {
-	parts := split(ref, ".")
+} else := sprintf("%s%s.%s", [p, parts[0], base(parts[1])]) if {
 	count(parts) >= 2
 	not parts[0] in not_resource_roots
 }
@@ -112,11 +108,13 @@ edges contains [from, to] if {
 	to := qualify(p, ref)
 }
 
-# Every node is a key (leaves with no edges too): graph.reachable only
-# reports nodes that are keys of the graph.
-graph_nodes := {n | some e in edges; some n in e}
+# ref_graph is built in one pass over the edges (grouping the edges per node
+# in a comprehension scanned every edge for every node: 2/3 of the evaluation
+# time on a real plan). Every target also points at itself so that it is a
+# key: graph.reachable only reports nodes that are keys of the graph.
+ref_graph[from] contains to if some [from, to] in edges
 
-ref_graph := {n: {to | some [f, to] in edges; f == n} | some n in graph_nodes}
+ref_graph[to] contains to if some [_, to] in edges
 
 is_resource_node(n) if regex.match(`(^|\.)aws_[a-z0-9_]+\.[A-Za-z0-9_-]+$`, n)
 

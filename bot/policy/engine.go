@@ -21,6 +21,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/valyala/fastjson"
 )
 
 // query collects the deny and warn sets of every package under
@@ -38,6 +39,8 @@ type Engine struct {
 	query  rego.PreparedEvalQuery
 	files  []string
 	owners Owners
+	// parsers reuse their buffers between evaluations (plans are large).
+	parsers fastjson.ParserPool
 }
 
 // Option configures an Engine.
@@ -123,7 +126,7 @@ func (e *Engine) Evaluate(ctx context.Context, in Input, overrides []Override) (
 }
 
 func (e *Engine) verdicts(ctx context.Context, in Input) ([]Verdict, error) {
-	v, err := in.value()
+	v, err := in.value(&e.parsers)
 	if err != nil {
 		return nil, err
 	}

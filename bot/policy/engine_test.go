@@ -444,7 +444,7 @@ func TestInputThatCannotBeBuiltFailsClosed(t *testing.T) {
 		want   string
 	}{
 		{"missing plan", func(in *Input) { in.Plan = nil }, "policy input: plan is missing"},
-		{"plan is not JSON", func(in *Input) { in.Plan = json.RawMessage("{") }, "policy input: plan: unexpected end of JSON input"},
+		{"plan is not JSON", func(in *Input) { in.Plan = json.RawMessage("{") }, "policy input: plan: cannot parse JSON"},
 		{"plan from an unsupported format", func(in *Input) { in.Plan = json.RawMessage(`{"format_version":"2.0"}`) }, "policy input: plan: unsupported plan format version"},
 		{"missing spec", func(in *Input) { in.Spec = nil }, "policy input: spec is missing"},
 		{"spec of another environment", func(in *Input) { in.Environment = "dev" }, `policy input: spec is for "staging", not "dev"`},
@@ -560,10 +560,12 @@ func TestParseOwnersErrors(t *testing.T) {
 	}
 }
 
+// BenchmarkEvaluateStaging evaluates the real first plan of staging with the
+// engine's prepared query, plan conversion included (it is part of every
+// evaluation).
 func BenchmarkEvaluateStaging(b *testing.B) {
 	e := loadEngine(b)
-	in := stagingInput(b, newStagingPlan())
-	in.Cost = &Cost{BeforeMonthlyUSD: 150, AfterMonthlyUSD: 180, BudgetMonthlyUSD: 200}
+	in := realInput(b, "../../environments/staging.yaml", "staging", "staging-create")
 	in.Release = &Release{Version: "v1.2.0", Previous: "v1.1.0"}
 	ctx := context.Background()
 	b.ReportAllocs()

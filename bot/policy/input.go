@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/valyala/fastjson"
 
 	"github.com/gitops-bot/gitops/bot/envspec"
 )
@@ -60,7 +60,7 @@ type Release struct {
 // value checks the input and converts it to the AST value OPA evaluates.
 // Missing parts are errors rather than empty values: an empty plan would
 // pass every rule.
-func (in Input) value() (ast.Value, error) {
+func (in Input) value(parsers *fastjson.ParserPool) (ast.Value, error) {
 	var errs []error
 	if in.Environment == "" {
 		errs = append(errs, errors.New("environment is empty"))
@@ -75,7 +75,7 @@ func (in Input) value() (ast.Value, error) {
 		errs = append(errs, errors.New("plan is missing"))
 	} else {
 		var err error
-		if plan, err = decodePlan(in.Plan); err != nil {
+		if plan, err = decodePlan(in.Plan, parsers); err != nil {
 			errs = append(errs, fmt.Errorf("plan: %w", err))
 		}
 	}
@@ -100,27 +100,4 @@ func (in Input) value() (ast.Value, error) {
 	}
 	obj.Insert(ast.StringTerm("plan"), ast.NewTerm(plan))
 	return obj, nil
-}
-
-// decodePlan checks the plan's format version (so that a plan from an
-// incompatible terraform is refused instead of silently matching no rule)
-// and converts it.
-func decodePlan(raw json.RawMessage) (ast.Value, error) {
-	var head struct {
-		FormatVersion string `json:"format_version"`
-	}
-	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, err
-	}
-	if err := (&tfjson.Plan{FormatVersion: head.FormatVersion}).Validate(); err != nil {
-		return nil, err
-	}
-	v, err := ast.ValueFromReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := v.(ast.Object); !ok {
-		return nil, errors.New("not a JSON object")
-	}
-	return v, nil
 }
