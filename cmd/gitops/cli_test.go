@@ -43,7 +43,7 @@ func TestReadmePlanAllLocalPlansBothEnvironments(t *testing.T) {
 	toolcheck.RequireModule(t, "moto", "pip install 'moto[server]==5.2.1'")
 	out, errOut, code := gitops(t, "--repo", "../..", "--json", "plan", "--all", "--local", "--work-dir", t.TempDir())
 	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, errOut)
+		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
 	}
 	var results []struct {
 		Env   string   `json:"env"`
