@@ -48,23 +48,28 @@ func (w workdir) lock(ctx context.Context) (func(), error) {
 	if err := os.MkdirAll(w.root, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", w.root, err)
 	}
-	f, err := os.OpenFile(filepath.Join(w.root, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	return flock(ctx, filepath.Join(w.root, ".lock"), "another run on "+w.env)
+}
+
+// flock takes an exclusive lock on path, waiting for its holder but giving
+// up with the context; the returned func releases it.
+func flock(ctx context.Context, path, holder string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		// Another run holds it: wait for it, but give up with the context.
 		done := make(chan error, 1)
 		go func() { done <- syscall.Flock(int(f.Fd()), syscall.LOCK_EX) }()
 		select {
 		case err := <-done:
 			if err != nil {
 				f.Close()
-				return nil, fmt.Errorf("lock %s: %w", w.root, err)
+				return nil, fmt.Errorf("lock %s: %w", path, err)
 			}
 		case <-ctx.Done():
 			f.Close() // closing the descriptor ends the waiting flock
-			return nil, fmt.Errorf("waiting for another run on %s: %w", w.env, ctx.Err())
+			return nil, fmt.Errorf("waiting for %s: %w", holder, ctx.Err())
 		}
 	}
 	return func() { f.Close() }, nil
@@ -174,7 +179,16 @@ func (r *Runner) prepare(ctx context.Context, w workdir, out io.Writer) (*tfexec
 	if _, statErr := os.Stat(filepath.Join(w.stackDir(), ".terraform", "terraform.tfstate")); statErr == nil && string(prev) == hash {
 		return tf, nil
 	}
-	if err := tf.Init(ctx, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false)); err != nil {
+	// terraform's plugin cache is not safe for concurrent inits (two inits
+	// race creating the same provider directory), so inits of all
+	// environments, in this process or another, take turns.
+	release, err := flock(ctx, filepath.Join(r.opts.WorkDir, ".init.lock"), "another terraform init")
+	if err != nil {
+		return nil, err
+	}
+	err = tf.Init(ctx, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false))
+	release()
+	if err != nil {
 		return nil, fmt.Errorf("terraform init %s: %w", w.env, err)
 	}
 	if err := os.WriteFile(w.initHashFile(), []byte(hash), 0o644); err != nil {
