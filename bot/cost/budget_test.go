@@ -3,6 +3,7 @@ package cost
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -129,7 +130,7 @@ func TestUsageFile(t *testing.T) {
 	}{
 		{name: "empty file keeps every default", yaml: ""},
 		{name: "overrides decode", yaml: "alb: {lcu_per_hour: 2}\nnat: {gb_per_month: 100}\nlogs: {gb_per_group_per_month: 1.5}\necr: {gb_per_repository: 3}\nrds: {backup_gb: 40}\n"},
-		{name: "unknown key is rejected", yaml: "nat: {gb_per_mnth: 100}\n", err: "field gb_per_mnth not found"},
+		{name: "unknown key is rejected", yaml: "nat: {gb_per_mnth: 100}\n", err: `1:7: unknown field "gb_per_mnth"`},
 		{name: "negative value is rejected", yaml: "ecr: {gb_per_repository: -1}\n", err: "ecr.gb_per_repository: -1 is negative"},
 		{name: "wrong type is rejected", yaml: "alb: {lcu_per_hour: lots}\n", err: "cannot unmarshal"},
 	}
@@ -153,6 +154,13 @@ func TestUsageFile(t *testing.T) {
 	u, err := LoadUsage(t.TempDir() + "/" + UsageFileName("dev"))
 	if err != nil || u.ALB.LCUPerHour != nil {
 		t.Errorf("missing usage file: %+v %v", u, err)
+	}
+	bad := t.TempDir() + "/" + UsageFileName("dev")
+	if err := os.WriteFile(bad, []byte("nat:\n  gb_per_mnth: 100\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadUsage(bad); err == nil || err.Error() != bad+`:2:3: unknown field "gb_per_mnth"` {
+		t.Errorf("bad usage file: err = %v, want it at file:line:col", err)
 	}
 }
 

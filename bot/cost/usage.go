@@ -8,7 +8,8 @@ import (
 	"io/fs"
 	"os"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Usage holds the assumptions for usage-based prices. Each field is optional;
@@ -83,7 +84,7 @@ func LoadUsage(path string) (Usage, error) {
 	}
 	u, err := DecodeUsage(bytes.NewReader(b))
 	if err != nil {
-		return Usage{}, fmt.Errorf("%s: %w", path, err)
+		return Usage{}, fmt.Errorf("%s:%w", path, err)
 	}
 	return u, nil
 }
@@ -92,9 +93,15 @@ func LoadUsage(path string) (Usage, error) {
 // are errors.
 func DecodeUsage(r io.Reader) (Usage, error) {
 	var u Usage
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
+	// The same YAML library as the environment specs: strict, with line:col
+	// in its errors.
+	dec := yaml.NewDecoder(r, yaml.Strict())
 	if err := dec.Decode(&u); err != nil && !errors.Is(err, io.EOF) {
+		var ye yamlError
+		if errors.As(err, &ye) && ye.GetToken() != nil {
+			p := ye.GetToken().Position
+			return Usage{}, fmt.Errorf("%d:%d: %s", p.Line, p.Column, ye.GetMessage())
+		}
 		return Usage{}, fmt.Errorf("decode usage: %w", err)
 	}
 	for name, v := range map[string]*float64{
@@ -109,6 +116,13 @@ func DecodeUsage(r io.Reader) (Usage, error) {
 		}
 	}
 	return u, nil
+}
+
+// yamlError is what go-yaml's decoding errors provide: the token at fault
+// and a message without position.
+type yamlError interface {
+	GetToken() *token.Token
+	GetMessage() string
 }
 
 func orDefault(v *float64, def float64) (float64, bool) {
