@@ -712,48 +712,32 @@ func (w *walker) numberValue(path string, n ast.Node) (float64, bool) {
 
 // The field constructors record the value's position for later rules.
 
-func (w *walker) intField(name string, required bool, dst *int) field {
+// scalarField decodes one scalar with parse into dst.
+func scalarField[T any](w *walker, name string, required bool, dst *T, parse func(string, ast.Node) (T, bool)) field {
 	return field{name: name, required: required, decode: func(path string, _ position, n ast.Node) bool {
 		w.pos[path] = nodePos(n)
-		v, ok := w.intValue(path, n)
+		v, ok := parse(path, n)
 		if ok {
 			*dst = v
 		}
 		return ok
 	}}
+}
+
+func (w *walker) intField(name string, required bool, dst *int) field {
+	return scalarField(w, name, required, dst, w.intValue)
 }
 
 func (w *walker) boolField(name string, dst *bool) field {
-	return field{name: name, decode: func(path string, _ position, n ast.Node) bool {
-		w.pos[path] = nodePos(n)
-		v, ok := w.boolValue(path, n)
-		if ok {
-			*dst = v
-		}
-		return ok
-	}}
+	return scalarField(w, name, false, dst, w.boolValue)
 }
 
 func (w *walker) stringField(name string, required bool, dst *string) field {
-	return field{name: name, required: required, decode: func(path string, _ position, n ast.Node) bool {
-		w.pos[path] = nodePos(n)
-		v, ok := w.stringValue(path, n)
-		if ok {
-			*dst = v
-		}
-		return ok
-	}}
+	return scalarField(w, name, required, dst, w.stringValue)
 }
 
 func (w *walker) numberField(name string, dst *float64) field {
-	return field{name: name, decode: func(path string, _ position, n ast.Node) bool {
-		w.pos[path] = nodePos(n)
-		v, ok := w.numberValue(path, n)
-		if ok {
-			*dst = v
-		}
-		return ok
-	}}
+	return scalarField(w, name, false, dst, w.numberValue)
 }
 
 func (w *walker) section(name string, required bool, fields []field) field {

@@ -50,11 +50,7 @@ type ApplyResult struct {
 // is still the one the plan was made against.
 func (r *Runner) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
 	p := req.Plan
-	w, err := r.workdir(p.Env)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := w.lock(ctx)
+	w, unlock, err := r.acquire(ctx, p.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -96,11 +92,7 @@ func (r *Runner) Apply(ctx context.Context, req ApplyRequest) (*ApplyResult, err
 
 // State returns the current version of env's state.
 func (r *Runner) State(ctx context.Context, env string) (StateVersion, error) {
-	w, err := r.workdir(env)
-	if err != nil {
-		return StateVersion{}, err
-	}
-	unlock, err := w.lock(ctx)
+	w, unlock, err := r.acquire(ctx, env)
 	if err != nil {
 		return StateVersion{}, err
 	}

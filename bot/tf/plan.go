@@ -29,11 +29,7 @@ type PlanRequest struct {
 // Plan runs terraform plan for req.Env and saves the plan file, its JSON and
 // its record under the environment's plans/ directory.
 func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
-	w, err := r.workdir(req.Env)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := w.lock(ctx)
+	w, unlock, err := r.acquire(ctx, req.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +132,7 @@ func (r *Runner) PlanJSON(ctx context.Context, p *Plan) ([]byte, error) {
 	if p.JSONFile != "" {
 		return p.JSON()
 	}
-	w, err := r.workdir(p.Env)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := w.lock(ctx)
+	w, unlock, err := r.acquire(ctx, p.Env)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,20 @@ func (w workdir) plansDir() string     { return filepath.Join(w.root, "plans") }
 func (w workdir) backendFile() string  { return filepath.Join(w.root, "backend.hcl") }
 func (w workdir) initHashFile() string { return filepath.Join(w.root, "init.sha256") }
 
+// acquire returns env's working directory, locked for this run; the
+// returned func releases it.
+func (r *Runner) acquire(ctx context.Context, env string) (workdir, func(), error) {
+	w, err := r.workdir(env)
+	if err != nil {
+		return workdir{}, nil, err
+	}
+	unlock, err := w.lock(ctx)
+	if err != nil {
+		return workdir{}, nil, err
+	}
+	return w, unlock, nil
+}
+
 // lock serialises runs on one environment's working directory across
 // processes; the returned func releases it.
 func (w workdir) lock(ctx context.Context) (func(), error) {
