@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -191,7 +192,13 @@ func TestDefaultPathMakesNoNetworkCall(t *testing.T) {
 
 // BenchmarkEstimateStaging decodes and prices the real first plan of staging.
 func BenchmarkEstimateStaging(b *testing.B) {
-	data := realPlan(b, "staging-create")
+	// The fixture is indented for review; gitops stores plan JSON compact, as
+	// terraform show -json writes it, so that is what is measured.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, realPlan(b, "staging-create")); err != nil {
+		b.Fatal(err)
+	}
+	data := compact.Bytes()
 	opts := Options{Budget: envspec.Budget{MonthlyUSD: 200}}
 	b.ReportAllocs()
 	for b.Loop() {
