@@ -28,7 +28,7 @@ func policyRepo(t *testing.T) (repo, plan string) {
 			t.Fatal(err)
 		}
 	}
-	return repo, filepath.Join("..", "..", "bot", "policy", "testdata", "plan_staging.json")
+	return repo, filepath.Join("..", "..", "bot", "tf", "testdata", "real", "staging-create.plan.json")
 }
 
 func runPolicy(t *testing.T, g *globalOptions, args ...string) (string, error) {
