@@ -90,3 +90,25 @@ func TestSyncCopiesTreeAndRemovesDeletedFiles(t *testing.T) {
 		t.Fatal("hash ignores the backend config")
 	}
 }
+
+func TestPrunePlansKeepsTheNewestWithTheirFiles(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"20261101T000000Z-a", "20261102T000000Z-b", "20261103T000000Z-c"}
+	for _, n := range names {
+		for _, ext := range []string{".tfplan", ".tfplan.json", ".tfplan.meta.json", ".tfvars.json"} {
+			if err := os.WriteFile(filepath.Join(dir, n+ext), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := prunePlans(dir, 2); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if len(left) != 8 {
+		t.Fatalf("%d files left, want the 8 of the two newest plans: %v", len(left), left)
+	}
+	if gone, _ := filepath.Glob(filepath.Join(dir, names[0]+"*")); len(gone) != 0 {
+		t.Fatalf("oldest plan not pruned: %v", gone)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -77,7 +78,39 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 			return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
 		}
 	}
-	return r.record(req, planFile, shown, specHash, now)
+	p, err := r.record(req, planFile, shown, specHash, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := prunePlans(w.plansDir(), keepPlans); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+	}
+	return p, nil
+}
+
+// keepPlans is how many saved plans each environment keeps; older ones are
+// removed when a new plan is saved, so plans/ does not grow without bound.
+const keepPlans = 20
+
+// prunePlans removes all but the newest keep plans in dir, with their
+// variables, JSON, text, log and record. Plan names start with their UTC
+// time, so name order is age order.
+func prunePlans(dir string, keep int) error {
+	plans, err := filepath.Glob(filepath.Join(dir, "*.tfplan"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(plans)
+	for _, old := range plans[:max(len(plans)-keep, 0)] {
+		base := strings.TrimSuffix(old, ".tfplan")
+		files, _ := filepath.Glob(base + ".*")
+		for _, f := range files {
+			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("prune old plan: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 func (r *Runner) record(req PlanRequest, planFile string, shown *tfjson.Plan, specHash string, now time.Time) (*Plan, error) {
