@@ -52,7 +52,7 @@ with the reason and nothing changes; make a new plan then.`,
 				return err
 			}
 			defer s.Close()
-			var out io.Writer
+			var out io.Writer = &applyProgress{env: env, total: p.Summary.Add + p.Summary.Change + p.Summary.Destroy, w: progress}
 			if f.verbose {
 				out = &prefixWriter{prefix: env + " | ", w: progress}
 			}
