@@ -47,7 +47,7 @@ type StateVersion struct {
 
 func (s StateVersion) String() string {
 	if s.Lineage == "" {
-		return "empty state"
+		return "an empty state"
 	}
 	return fmt.Sprintf("serial %d of lineage %s", s.Serial, s.Lineage)
 }

@@ -70,7 +70,7 @@ with the reason and nothing changes; make a new plan then.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: applied in %s (state %s → %s)\n", env, res.Duration.Round(1e6), res.Before, res.After)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: applied in %s (%s → %s)\n", env, res.Duration.Round(1e6), res.Before, res.After)
 			return nil
 		},
 	}
