@@ -128,6 +128,45 @@ func apply(t *testing.T, r *tf.Runner, p *tf.Plan, vars []byte) *tf.ApplyResult 
 	return res
 }
 
+func TestStackValidates(t *testing.T) {
+	toolcheck.Require(t, "terraform")
+	broken := t.TempDir()
+	if err := os.CopyFS(broken, os.DirFS(filepath.Join("..", "..", "terraform"))); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(broken, "stack", "main.tf"), os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\nresource \"aws_s3_bucket\" \"typo\" {\n  bucket_nme = \"x\"\n}\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	tests := []struct {
+		name, source string
+		valid        bool
+	}{
+		{"the stack validates clean", filepath.Join("..", "..", "terraform"), true},
+		{"an unknown argument makes it invalid", broken, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := tf.New(tf.Options{SourceDir: tt.source, WorkDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := r.ValidateStack(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			clean := out.Valid && out.ErrorCount == 0 && out.WarningCount == 0
+			if clean != tt.valid {
+				t.Fatalf("terraform validate: valid=%v errors=%d warnings=%d: %+v", out.Valid, out.ErrorCount, out.WarningCount, out.Diagnostics)
+			}
+		})
+	}
+}
+
 func TestStagingAppliesAndReplansClean(t *testing.T) {
 	r, _ := newRunner(t)
 	vars := render(t, "../../environments/staging.yaml", "staging")

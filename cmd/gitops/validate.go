@@ -4,21 +4,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gitops-bot/gitops/bot/envspec"
+	"github.com/gitops-bot/gitops/bot/tf"
 )
 
 func newValidateCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var withTerraform bool
+	var f tfFlags
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check every environments/*.yaml (strict schema, Fargate sizes, CIDR overlaps)",
 		Long: `validate decodes every environments/<env>.yaml strictly and checks it the way
 plan does, without running terraform. Errors are printed as file:line:col: message,
-all of them at once; the exit code is 1 when any file is invalid.`,
+all of them at once; the exit code is 1 when any file is invalid. With
+--terraform, terraform validate also checks the stack (no AWS access needed).`,
 		Example: `  gitops validate
+  gitops validate --terraform
   gitops validate --json
   gitops validate --repo ../infra`,
 		Args: cobra.NoArgs,
@@ -55,7 +61,40 @@ all of them at once; the exit code is 1 when any file is invalid.`,
 			for _, s := range specs {
 				fmt.Fprintf(out, "%s: ok (%s, %d services)\n", s.Name, s.Region, len(s.Services))
 			}
+			if withTerraform {
+				return validateTerraform(cmd, g, &f)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&withTerraform, "terraform", false, "also run terraform validate on terraform/stack")
+	cmd.Flags().StringVar(&f.workDir, "work-dir", envOr("GITOPS_WORK_DIR", ""), "where terraform working directories are kept (default <repo>/.gitops) [$GITOPS_WORK_DIR]")
+	cmd.Flags().StringVar(&f.mirror, "provider-mirror", envOr("GITOPS_PROVIDER_MIRROR", tf.DefaultMirror), "terraform provider filesystem mirror [$GITOPS_PROVIDER_MIRROR]")
+	return cmd
+}
+
+func validateTerraform(cmd *cobra.Command, g *globalOptions, f *tfFlags) error {
+	s, err := f.open(cmd.Context(), g, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := s.runner.ValidateStack(cmd.Context())
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	for _, d := range res.Diagnostics {
+		where := ""
+		if d.Range != nil {
+			// terraform names files relative to the stack directory.
+			where = fmt.Sprintf("%s:%d:%d: ", path.Join("terraform", "stack", d.Range.Filename), d.Range.Start.Line, d.Range.Start.Column)
+		}
+		fmt.Fprintf(out, "%s%s: %s: %s\n", where, d.Severity, d.Summary, d.Detail)
+	}
+	if !res.Valid || res.ErrorCount > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("gitops: terraform/stack is not valid (%d errors)", res.ErrorCount)}
+	}
+	fmt.Fprintln(out, "terraform/stack: ok")
+	return nil
 }
