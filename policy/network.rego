@@ -84,7 +84,11 @@ alb_web_port(r) if {
 	r.from in {80, 443}
 }
 
-ports(r) := sprintf("%v %v-%v", [r.protocol, r.from, r.to])
+# Protocol "-1" (written "all" in aws_security_group_rule) is every protocol
+# and port; its ports are null or 0 and mean nothing.
+ports(r) := "all traffic" if {
+	r.protocol in {"-1", "all"}
+} else := sprintf("%v %v-%v", [r.protocol, r.from, r.to])
 
 # not_from_ecs lists what, besides the ECS security group, a rule admits.
 not_from_ecs(r) := (r.cidrs | {s | some s in r.sources; not s in ecs_sgs}) | {"an unresolved source" |

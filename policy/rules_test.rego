@@ -155,3 +155,14 @@ test_ids_shared_across_types_do_not_conflict if {
 	]
 	count(rules.network.deny) == 0 with input as {"plan": plan(array.concat(applied.resource_changes, shared))}
 }
+
+# Protocol "-1" has no ports (null); the message says what it means.
+test_all_protocols_rule_says_all_traffic if {
+	open := rc("aws_vpc_security_group_ingress_rule.all", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-ecs", "cidr_ipv4": "0.0.0.0/0", "ip_protocol": "-1", "from_port": null, "to_port": null})
+	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_vpc_security_group_ingress_rule.all", "msg": "aws_vpc_security_group_ingress_rule.all: allows all traffic from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": plan(array.concat(applied.resource_changes, [open]))}
+}
+
+test_all_protocols_legacy_rule_says_all_traffic if {
+	open := rc("aws_security_group_rule.all", "aws_security_group_rule", ["create"], {"type": "ingress", "security_group_id": "sg-ecs", "cidr_blocks": ["0.0.0.0/0"], "protocol": "all", "from_port": 0, "to_port": 0})
+	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_security_group_rule.all", "msg": "aws_security_group_rule.all: allows all traffic from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": plan(array.concat(applied.resource_changes, [open]))}
+}
