@@ -40,8 +40,15 @@ ingress contains r if {
 	}
 }
 
+# Inline ingress blocks of a group count only when its configuration writes
+# them. Once a group exists, the AWS provider reads every permission of the
+# group back into ingress, also those of the separate rule resources and
+# those added in the console: checking them would report each rule twice,
+# deny removing an open rule (the refreshed group still lists it until the
+# apply) and block every PR for drift the PR did not make.
 ingress contains r if {
 	some rc in lib.of_type("aws_security_group")
+	inline_ingress(rc)
 	some block in object.get(lib.after(rc), "ingress", [])
 	me := lib.base(rc.address)
 	r := {
@@ -54,6 +61,12 @@ ingress contains r if {
 		"to": object.get(block, "to_port", null),
 	}
 }
+
+inline_ingress(rc) if "ingress" in object.keys(lib.resource_config(rc).expressions)
+
+# Without the resource's configuration (a plan of a module nested deeper than
+# lib.config_modules reads) nothing says the blocks are not inline: fail closed.
+inline_ingress(rc) if not lib.resource_config(rc)
 
 alb_sgs := union({lib.list_points_to(rc, ["security_groups"]) | some rc in lib.of_type("aws_lb")})
 

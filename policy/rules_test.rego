@@ -5,8 +5,11 @@ import data.gitops.rules
 # Small inputs per rule: one that passes, one that fails with the exact
 # verdict. The realistic whole-plan cases are in bot/policy/engine_test.go.
 
+# The name is the address's second part, as terraform writes it
+# (aws_subnet.private[0] is named private), so that the configuration of a
+# resource can be found from its change.
 rc(address, typ, actions, after) := {
-	"address": address, "mode": "managed", "type": typ, "name": "this",
+	"address": address, "mode": "managed", "type": typ, "name": regex.replace(split(address, ".")[1], `\[.*`, ""),
 	"change": {"actions": actions, "before": null, "after": after, "after_unknown": {}},
 }
 
@@ -165,4 +168,45 @@ test_all_protocols_rule_says_all_traffic if {
 test_all_protocols_legacy_rule_says_all_traffic if {
 	open := rc("aws_security_group_rule.all", "aws_security_group_rule", ["create"], {"type": "ingress", "security_group_id": "sg-ecs", "cidr_blocks": ["0.0.0.0/0"], "protocol": "all", "from_port": 0, "to_port": 0})
 	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_security_group_rule.all", "msg": "aws_security_group_rule.all: allows all traffic from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": plan(array.concat(applied.resource_changes, [open]))}
+}
+
+# configured: plan with the root module configuration of resource blocks
+# given as address -> expressions.
+configured(changes, exprs) := object.union(plan(changes), {"configuration": {"root_module": {"resources": [
+{"address": address, "mode": "managed", "type": split(address, ".")[0], "name": split(address, ".")[1], "expressions": e} |
+	some address, e in exprs
+]}}})
+
+# What the AWS provider reads back into aws_security_group.ingress after a
+# refresh: every ingress permission of the group, also those managed as
+# separate rule resources or added in the console.
+refreshed_ecs := rc("aws_security_group.ecs", "aws_security_group", ["no-op"], {"id": "sg-ecs", "ingress": [
+	{"cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false, "protocol": "tcp", "from_port": 22, "to_port": 22},
+	{"cidr_blocks": [], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": ["sg-alb"], "self": false, "protocol": "tcp", "from_port": 0, "to_port": 65535},
+]})
+
+applied_but_ecs := [c | some c in applied.resource_changes; c.address != "aws_security_group.ecs"]
+
+sg_config := {"aws_security_group.ecs": {"name": {"constant_value": "ecs"}}}
+
+test_refreshed_ingress_of_a_group_without_inline_rules_is_not_checked if {
+	# Drift made in the console, or a separate rule being deleted by this PR,
+	# shows in the group's refreshed ingress only.
+	count(rules.network.deny) == 0 with input as {"plan": configured(array.concat(applied_but_ecs, [refreshed_ecs]), sg_config)}
+}
+
+test_open_separate_rule_is_reported_once_not_again_on_its_group if {
+	open := rc("aws_vpc_security_group_ingress_rule.ssh", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-ecs", "cidr_ipv4": "0.0.0.0/0", "ip_protocol": "tcp", "from_port": 22, "to_port": 22})
+	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_vpc_security_group_ingress_rule.ssh", "msg": "aws_vpc_security_group_ingress_rule.ssh: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": configured(array.concat(applied_but_ecs, [refreshed_ecs, open]), sg_config)}
+}
+
+test_inline_ingress_set_in_the_configuration_is_checked if {
+	inline := {"aws_security_group.ecs": {"name": {"constant_value": "ecs"}, "ingress": {"constant_value": [{"cidr_blocks": ["0.0.0.0/0"], "protocol": "tcp", "from_port": 22, "to_port": 22}]}}}
+	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_security_group.ecs", "msg": "aws_security_group.ecs: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": configured(array.concat(applied_but_ecs, [refreshed_ecs]), inline)}
+}
+
+test_inline_ingress_is_checked_when_the_configuration_is_missing if {
+	# Fail closed: without the resource's configuration nothing says the
+	# blocks are not inline rules.
+	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_security_group.ecs", "msg": "aws_security_group.ecs: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": plan(array.concat(applied_but_ecs, [refreshed_ecs]))}
 }

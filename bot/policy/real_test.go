@@ -167,3 +167,121 @@ func TestRealPlans(t *testing.T) {
 		})
 	}
 }
+
+// realChange returns the resource change of address in a decoded real plan.
+func realChange(t *testing.T, plan obj, address string) obj {
+	t.Helper()
+	for _, rc := range plan["resource_changes"].([]any) {
+		if rc := rc.(obj); rc["address"] == address {
+			return rc
+		}
+	}
+	t.Fatalf("no resource change %s", address)
+	return nil
+}
+
+// realConfig returns the configuration of a resource block of the security
+// module in a decoded real plan.
+func realConfig(t *testing.T, plan obj, module, address string) obj {
+	t.Helper()
+	m := plan["configuration"].(obj)["root_module"].(obj)["module_calls"].(obj)[module].(obj)["module"].(obj)
+	for _, r := range m["resources"].([]any) {
+		if r := r.(obj); r["address"] == address {
+			return r
+		}
+	}
+	t.Fatalf("no configuration of %s in module %s", address, module)
+	return nil
+}
+
+// refreshedIngress is one block of aws_security_group.ingress as the AWS
+// provider reads it back from the group.
+func refreshedIngress(cidr string, port int) obj {
+	return obj{"cidr_blocks": []any{cidr}, "description": "", "from_port": port, "to_port": port, "ipv6_cidr_blocks": []any{},
+		"prefix_list_ids": []any{}, "protocol": "tcp", "security_groups": []any{}, "self": false}
+}
+
+// TestRealPlanDenies mutates the real plans the way a pull request or drift
+// would and checks the denies only: the budget warning of each plan is
+// TestRealPlans' business, and the plans may be regenerated with other ids.
+func TestRealPlanDenies(t *testing.T) {
+	e := loadEngine(t)
+	const (
+		staging = "../../environments/staging.yaml"
+		dev     = "../../environments/dev.yaml"
+	)
+	const ecsGroup = "module.security.aws_security_group.ecs"
+	rule := func(name string) string { return "module.security.aws_vpc_security_group_ingress_rule." + name }
+	tests := []struct {
+		name            string
+		spec, env, plan string
+		labels          []string
+		change          func(t *testing.T, plan obj)
+		want            []Verdict
+	}{
+		{
+			name: "dev scale-down: a rule added in the console shows in the group's refreshed ingress and is not the PR's doing",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				a := realAfter(t, plan, ecsGroup)
+				a["ingress"] = append(a["ingress"].([]any), refreshedIngress("0.0.0.0/0", 22))
+			},
+		},
+		{
+			name: "dev scale-down: deleting an open rule passes although the refreshed group still lists it",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				rc := realChange(t, plan, rule("rds_from_ecs"))
+				c := rc["change"].(obj)
+				before := c["before"].(obj)
+				before["cidr_ipv4"], before["referenced_security_group_id"] = "0.0.0.0/0", nil
+				c["actions"], c["after"], c["after_unknown"] = []any{"delete"}, nil, obj{}
+				a := realAfter(t, plan, "module.security.aws_security_group.rds")
+				a["ingress"] = []any{refreshedIngress("0.0.0.0/0", 5432)}
+			},
+		},
+		{
+			name: "dev scale-down: an open rule is reported once, on the rule, not again on its refreshed group",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				a := realAfter(t, plan, rule("rds_from_ecs"))
+				a["cidr_ipv4"], a["referenced_security_group_id"] = "0.0.0.0/0", nil
+				g := realAfter(t, plan, "module.security.aws_security_group.rds")
+				g["ingress"] = []any{refreshedIngress("0.0.0.0/0", 5432)}
+			},
+			want: []Verdict{
+				deny("rds_ingress_only_ecs", rule("rds_from_ecs"), rule("rds_from_ecs")+": lets 0.0.0.0/0 reach the RDS security group; only the ECS security group may"),
+				deny("sg_open_ingress", rule("rds_from_ecs"), rule("rds_from_ecs")+": allows tcp 5432-5432 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"),
+			},
+		},
+		{
+			name: "dev scale-down: inline ingress written in the group's configuration is checked",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				block := refreshedIngress("0.0.0.0/0", 22)
+				realConfig(t, plan, "security", "aws_security_group.ecs")["expressions"].(obj)["ingress"] = obj{"constant_value": []any{block}}
+				a := realAfter(t, plan, ecsGroup)
+				a["ingress"] = append(a["ingress"].([]any), block)
+			},
+			want: []Verdict{
+				deny("sg_open_ingress", ecsGroup, ecsGroup+": allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := realInput(t, tt.spec, tt.env, tt.plan)
+			in.PR = &PR{Number: 1, Author: "dana", Labels: append([]string{}, tt.labels...)}
+			if tt.change != nil {
+				mutate(t, &in, func(plan obj) { tt.change(t, plan) })
+			}
+			res, err := e.Evaluate(context.Background(), in, nil)
+			if err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+			if got := res.Denied(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("denies:\n got %s\nwant %s", dump(got), dump(tt.want))
+			}
+		})
+	}
+}
