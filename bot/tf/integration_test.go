@@ -236,6 +236,27 @@ func TestDevScaleDownLifecycle(t *testing.T) {
 		}
 	})
 
+	t.Run("the Redis auth token is redacted everywhere in the kept plan JSON", func(t *testing.T) {
+		data, err := scaleDown.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var tokens []any
+		collect(doc, "auth_token", &tokens)
+		if len(tokens) == 0 {
+			t.Fatal("no auth_token in the plan of an applied environment: the test no longer looks at the right thing")
+		}
+		for _, tok := range tokens {
+			if tok != tf.Redacted && tok != nil {
+				t.Fatalf("auth_token in clear in the plan JSON: %v", tok)
+			}
+		}
+	})
+
 	// A second plan made against the same state, applied after the first, must be refused.
 	competing := plan(t, r, "dev", after)
 
@@ -276,6 +297,29 @@ func TestDevScaleDownLifecycle(t *testing.T) {
 			t.Fatalf("state changed by a refused apply: %v → %v", res.After, now)
 		}
 	})
+}
+
+// collect appends every value found under key anywhere in a JSON document,
+// outside the masks that say which values are sensitive or unknown and the
+// configuration (which holds expressions, not values).
+func collect(v any, key string, out *[]any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, vv := range t {
+			switch k {
+			case "before_sensitive", "after_sensitive", "sensitive_values", "after_unknown", "configuration":
+				continue
+			}
+			if k == key {
+				*out = append(*out, vv)
+			}
+			collect(vv, key, out)
+		}
+	case []any:
+		for _, vv := range t {
+			collect(vv, key, out)
+		}
+	}
 }
 
 // desiredCounts asks ECS for every service's desired count, keyed by the

@@ -47,14 +47,15 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	} else {
 		tf.SetStdout(&text)
 	}
-	if err := os.MkdirAll(w.plansDir(), 0o755); err != nil {
+	// Plan files hold every value of the plan, sensitive ones included.
+	if err := os.MkdirAll(w.plansDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
 	}
 	specHash := sha256Hex(req.TFVars)
 	now := time.Now().UTC()
 	base := filepath.Join(w.plansDir(), now.Format("20060102T150405.000000000Z")+"-"+specHash[:8])
 	varFile := base + ".tfvars.json"
-	if err := os.WriteFile(varFile, req.TFVars, 0o644); err != nil {
+	if err := os.WriteFile(varFile, req.TFVars, 0o600); err != nil {
 		return nil, fmt.Errorf("plan %s: write variables: %w", req.Env, err)
 	}
 	planFile := base + ".tfplan"
@@ -66,7 +67,10 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
 	}
-	if err := os.WriteFile(planFile+".txt", humanPlan(text.Bytes()), 0o644); err != nil {
+	if err := os.Chmod(planFile, 0o600); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
+	}
+	if err := os.WriteFile(planFile+".txt", humanPlan(text.Bytes()), 0o600); err != nil {
 		return nil, fmt.Errorf("plan %s: write plan text: %w", req.Env, err)
 	}
 	var shown *tfjson.Plan
@@ -146,12 +150,13 @@ func (r *Runner) record(req PlanRequest, planFile string, shown *tfjson.Plan, sp
 
 // setJSON stores the plan's JSON beside the plan file and summarises it.
 func (p *Plan) setJSON(shown *tfjson.Plan) error {
+	redactPlan(shown)
 	data, err := json.Marshal(shown)
 	if err != nil {
 		return fmt.Errorf("encode plan JSON: %w", err)
 	}
 	p.JSONFile = p.File + ".json"
-	if err := os.WriteFile(p.JSONFile, data, 0o644); err != nil {
+	if err := os.WriteFile(p.JSONFile, data, 0o600); err != nil {
 		return fmt.Errorf("write plan JSON: %w", err)
 	}
 	p.JSONSHA256 = sha256Hex(data)

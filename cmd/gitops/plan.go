@@ -124,7 +124,7 @@ Without it, the standard AWS credential chain is used; AWS_ENDPOINT_URL is honou
 }
 
 func writeLog(path string, data []byte) {
-	_ = os.WriteFile(path, data, 0o644) // best effort: the log is for people, the plan is already saved
+	_ = os.WriteFile(path, data, 0o600) // best effort: the log is for people, the plan is already saved
 }
 
 // tail returns the last n lines of s, indented.
