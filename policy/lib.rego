@@ -38,7 +38,7 @@ module_prefix(rc) := "" if not rc.module_address
 # have the repository name as id, and the DB and cache subnet groups, the
 # replication group and the cluster's capacity providers all have the
 # environment's name, so mapping every type would conflict.
-referenced_types := {"aws_security_group", "aws_subnet"}
+referenced_types := {"aws_security_group", "aws_default_security_group", "aws_subnet"}
 
 id_to_base[id] := base(rc.address) if {
 	some rc in input.plan.resource_changes

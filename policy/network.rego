@@ -10,6 +10,8 @@ package gitops.rules.network
 import data.gitops.lib
 
 # ingress: one entry per ingress permission, whichever resource declares it.
+# prefix_lists names the prefix lists it admits: their entries are not in the
+# plan, so they are sources policy cannot resolve.
 ingress contains r if {
 	some rc in lib.of_type("aws_vpc_security_group_ingress_rule")
 	a := lib.after(rc)
@@ -18,6 +20,7 @@ ingress contains r if {
 		"targets": lib.points_to(rc, "security_group_id"),
 		"cidrs": {c | some k in ["cidr_ipv4", "cidr_ipv6"]; c := a[k]; is_string(c)},
 		"sources": lib.points_to(rc, "referenced_security_group_id"),
+		"prefix_lists": prefix_lists([object.get(a, "prefix_list_id", null)], object.get(unknown(rc), "prefix_list_id", false)),
 		"protocol": object.get(a, "ip_protocol", null),
 		"from": object.get(a, "from_port", null),
 		"to": object.get(a, "to_port", null),
@@ -34,6 +37,7 @@ ingress contains r if {
 		"targets": targets,
 		"cidrs": {c | some k in ["cidr_blocks", "ipv6_cidr_blocks"]; some c in object.get(a, k, [])},
 		"sources": lib.points_to(rc, "source_security_group_id") | {t | a.self == true; some t in targets},
+		"prefix_lists": prefix_lists(object.get(a, "prefix_list_ids", []), object.get(unknown(rc), "prefix_list_ids", false)),
 		"protocol": object.get(a, "protocol", null),
 		"from": object.get(a, "from_port", null),
 		"to": object.get(a, "to_port", null),
@@ -47,19 +51,37 @@ ingress contains r if {
 # deny removing an open rule (the refreshed group still lists it until the
 # apply) and block every PR for drift the PR did not make.
 ingress contains r if {
-	some rc in lib.of_type("aws_security_group")
+	some t in ["aws_security_group", "aws_default_security_group"]
+	some rc in lib.of_type(t)
 	inline_ingress(rc)
-	some block in object.get(lib.after(rc), "ingress", [])
+	some i, block in object.get(lib.after(rc), "ingress", [])
 	me := lib.base(rc.address)
 	r := {
 		"address": rc.address,
 		"targets": {me},
 		"cidrs": {c | some k in ["cidr_blocks", "ipv6_cidr_blocks"]; some c in object.get(block, k, [])},
 		"sources": {object.get(lib.id_to_base, id, id) | some id in object.get(block, "security_groups", [])} | {me | block.self == true},
+		"prefix_lists": prefix_lists(object.get(block, "prefix_list_ids", []), object.get(unknown(rc), ["ingress", i, "prefix_list_ids"], false)),
 		"protocol": object.get(block, "protocol", null),
 		"from": object.get(block, "from_port", null),
 		"to": object.get(block, "to_port", null),
 	}
+}
+
+unknown(rc) := object.get(rc.change, "after_unknown", {})
+
+# prefix_lists describes the prefix lists of ids (null when unknown) and of
+# an after_unknown marker (true, or a list with true for unknown elements).
+prefix_lists(ids, marker) := {sprintf("prefix list %s (its entries are not resolved)", [id]) |
+	some id in ids
+	is_string(id)
+} | {"a prefix list known only after apply (its entries are not resolved)" | any_true(marker)}
+
+any_true(marker) if marker == true
+
+any_true(marker) if {
+	is_array(marker)
+	true in marker
 }
 
 inline_ingress(rc) if "ingress" in object.keys(lib.resource_config(rc).expressions)
@@ -76,16 +98,41 @@ rds_sgs := union({lib.list_points_to(rc, ["vpc_security_group_ids"]) | some rc i
 
 redis_sgs := union({lib.list_points_to(rc, ["security_group_ids"]) | some rc in lib.of_type("aws_elasticache_replication_group")})
 
-open_cidrs := {"0.0.0.0/0", "::/0"}
+# Internet exposure is any source that is not provably private, not only
+# 0.0.0.0/0 and ::/0: 0.0.0.0/1 with 128.0.0.0/1, ::/1 or a public range
+# admit the internet as well. Private IPv4 is RFC 1918 and the VPC's own
+# CIDR (which need not be RFC 1918); private IPv6 is ULA (fc00::/7).
+private_ipv4 := {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} | {c |
+	some rc in lib.of_type("aws_vpc")
+	c := lib.after(rc).cidr_block
+	is_string(c)
+}
+
+internet(cidr) if {
+	not contains(cidr, ":")
+	not inside_any(private_ipv4, cidr)
+}
+
+internet(cidr) if {
+	contains(cidr, ":")
+	not net.cidr_contains("fc00::/7", cidr)
+}
+
+inside_any(nets, cidr) if {
+	some n in nets
+	net.cidr_contains(n, cidr)
+}
+
+# exposures lists what of r may be the internet: public CIDRs and prefix lists.
+exposures(r) := {c | some c in r.cidrs; internet(c)} | r.prefix_lists
 
 deny contains lib.verdict("sg_open_ingress", r.address, msg) if {
 	some r in ingress
-	some c in r.cidrs
-	c in open_cidrs
+	some who in exposures(r)
 	not alb_web_port(r)
 	msg := sprintf(
 		"%s: allows %s from %s; only the ALB security group may accept the internet, on tcp 80 or 443",
-		[r.address, ports(r), c],
+		[r.address, ports(r), who],
 	)
 }
 
@@ -104,9 +151,10 @@ ports(r) := "all traffic" if {
 } else := sprintf("%v %v-%v", [r.protocol, r.from, r.to])
 
 # not_from_ecs lists what, besides the ECS security group, a rule admits.
-not_from_ecs(r) := (r.cidrs | {s | some s in r.sources; not s in ecs_sgs}) | {"an unresolved source" |
+not_from_ecs(r) := ((r.cidrs | r.prefix_lists) | {s | some s in r.sources; not s in ecs_sgs}) | {"an unresolved source" |
 	count(r.cidrs) == 0
 	count(r.sources) == 0
+	count(r.prefix_lists) == 0
 }
 
 deny contains lib.verdict("rds_ingress_only_ecs", r.address, msg) if {

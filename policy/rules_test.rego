@@ -210,3 +210,72 @@ test_inline_ingress_is_checked_when_the_configuration_is_missing if {
 	# blocks are not inline rules.
 	rules.network.deny == {{"rule": "sg_open_ingress", "address": "aws_security_group.ecs", "msg": "aws_security_group.ecs: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}} with input as {"plan": plan(array.concat(applied_but_ecs, [refreshed_ecs]))}
 }
+
+# Internet exposure is any source that is not private: a CIDR outside RFC
+# 1918, the VPC's own CIDR and IPv6 ULA, or a prefix list (its entries are
+# not in the plan).
+vpc_100_64 := rc("aws_vpc.this", "aws_vpc", ["no-op"], {"id": "vpc-1", "cidr_block": "100.64.0.0/16"})
+
+ecs_from(cidr) := rc("aws_vpc_security_group_ingress_rule.x", "aws_vpc_security_group_ingress_rule", ["create"], object.union(
+	{"security_group_id": "sg-ecs", "ip_protocol": "tcp", "from_port": 22, "to_port": 22},
+	{k: cidr | k := ["cidr_ipv4", "cidr_ipv6"][to_number(contains(cidr, ":"))]},
+))
+
+open_ssh(addr, from) := {"rule": "sg_open_ingress", "address": addr, "msg": sprintf("%s: allows tcp 22-22 from %s; only the ALB security group may accept the internet, on tcp 80 or 443", [addr, from])}
+
+network_denies(extra) := d if {
+	d := rules.network.deny with input as {"plan": plan(array.concat(array.concat(applied.resource_changes, [vpc_100_64]), extra))}
+}
+
+test_internet_ranges_other_than_the_default_route_are_denied if {
+	every cidr in ["0.0.0.0/1", "128.0.0.0/1", "::/1", "203.0.113.0/24", "172.32.0.0/16", "100.64.0.0/10", "2001:db8::/32", "8.8.8.8/32"] {
+		network_denies([ecs_from(cidr)]) == {open_ssh("aws_vpc_security_group_ingress_rule.x", cidr)}
+	}
+}
+
+test_private_ranges_and_the_vpc_cidr_are_not_the_internet if {
+	every cidr in ["10.0.0.0/8", "10.1.2.0/24", "172.16.0.0/12", "172.31.255.0/24", "192.168.0.0/16", "100.64.0.0/16", "100.64.3.0/24", "fc00::/7", "fd12:3456::/48"] {
+		count(network_denies([ecs_from(cidr)])) == 0
+	}
+}
+
+test_two_halves_of_the_internet_are_both_denied if {
+	halves := rc("aws_security_group_rule.halves", "aws_security_group_rule", ["create"], {"type": "ingress", "security_group_id": "sg-ecs", "cidr_blocks": ["0.0.0.0/1", "128.0.0.0/1"], "protocol": "tcp", "from_port": 22, "to_port": 22})
+	network_denies([halves]) == {open_ssh("aws_security_group_rule.halves", "0.0.0.0/1"), open_ssh("aws_security_group_rule.halves", "128.0.0.0/1")}
+}
+
+test_egress_rule_of_the_legacy_type_is_not_ingress if {
+	out := rc("aws_security_group_rule.out", "aws_security_group_rule", ["create"], {"type": "egress", "security_group_id": "sg-ecs", "cidr_blocks": ["0.0.0.0/0"], "protocol": "-1", "from_port": 0, "to_port": 0})
+	count(network_denies([out])) == 0
+}
+
+test_prefix_list_source_is_treated_as_the_internet if {
+	pl := rc("aws_vpc_security_group_ingress_rule.pl", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-ecs", "prefix_list_id": "pl-123", "ip_protocol": "tcp", "from_port": 22, "to_port": 22})
+	network_denies([pl]) == {open_ssh("aws_vpc_security_group_ingress_rule.pl", "prefix list pl-123 (its entries are not resolved)")}
+}
+
+test_prefix_list_known_only_after_apply_is_treated_as_the_internet if {
+	pl := object.union(
+		rc("aws_vpc_security_group_ingress_rule.pl", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-ecs", "prefix_list_id": null, "ip_protocol": "tcp", "from_port": 22, "to_port": 22}),
+		{"change": {"after_unknown": {"prefix_list_id": true}}},
+	)
+	network_denies([pl]) == {open_ssh("aws_vpc_security_group_ingress_rule.pl", "a prefix list known only after apply (its entries are not resolved)")}
+}
+
+test_prefix_list_may_reach_the_alb_on_443 if {
+	pl := rc("aws_vpc_security_group_ingress_rule.pl", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-alb", "prefix_list_id": "pl-123", "ip_protocol": "tcp", "from_port": 443, "to_port": 443})
+	count(network_denies([pl])) == 0
+}
+
+test_prefix_list_reaching_rds_is_denied if {
+	pl := rc("aws_security_group_rule.pl", "aws_security_group_rule", ["create"], {"type": "ingress", "security_group_id": "sg-rds", "prefix_list_ids": ["pl-123"], "protocol": "tcp", "from_port": 5432, "to_port": 5432})
+	network_denies([pl]) == {
+		{"rule": "rds_ingress_only_ecs", "address": "aws_security_group_rule.pl", "msg": "aws_security_group_rule.pl: lets prefix list pl-123 (its entries are not resolved) reach the RDS security group; only the ECS security group may"},
+		{"rule": "sg_open_ingress", "address": "aws_security_group_rule.pl", "msg": "aws_security_group_rule.pl: allows tcp 5432-5432 from prefix list pl-123 (its entries are not resolved); only the ALB security group may accept the internet, on tcp 80 or 443"},
+	}
+}
+
+test_default_security_group_open_to_the_internet_is_denied if {
+	dflt := rc("aws_default_security_group.this", "aws_default_security_group", ["update"], {"id": "sg-default", "ingress": [{"cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false, "protocol": "-1", "from_port": 0, "to_port": 0}]})
+	network_denies([dflt]) == {{"rule": "sg_open_ingress", "address": "aws_default_security_group.this", "msg": "aws_default_security_group.this: allows all traffic from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}}
+}

@@ -267,6 +267,59 @@ func TestRealPlanDenies(t *testing.T) {
 				deny("sg_open_ingress", ecsGroup, ecsGroup+": allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"),
 			},
 		},
+		{
+			name: "staging: the ECS group opened to half of the internet (0.0.0.0/1) is denied",
+			spec: staging, env: "staging", plan: "staging-create",
+			change: func(t *testing.T, plan obj) {
+				a := realAfter(t, plan, rule("ecs_from_alb"))
+				a["cidr_ipv4"], a["referenced_security_group_id"] = "0.0.0.0/1", nil
+			},
+			want: []Verdict{
+				deny("sg_open_ingress", rule("ecs_from_alb"), rule("ecs_from_alb")+": allows tcp 0-65535 from 0.0.0.0/1; only the ALB security group may accept the internet, on tcp 80 or 443"),
+			},
+		},
+		{
+			name: "dev scale-down: the ECS group opened to the VPC's own CIDR passes",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				vpc := realAfter(t, plan, "module.networking.aws_vpc.this")["cidr_block"]
+				a := realAfter(t, plan, rule("ecs_from_alb"))
+				a["cidr_ipv4"], a["referenced_security_group_id"] = vpc, nil
+			},
+		},
+		{
+			name: "staging: a prefix list reaching the RDS group is denied as unresolved and as possibly the internet",
+			spec: staging, env: "staging", plan: "staging-create",
+			change: func(t *testing.T, plan obj) {
+				a := realAfter(t, plan, rule("rds_from_ecs"))
+				a["prefix_list_id"], a["referenced_security_group_id"] = "pl-0123456789abcdef0", nil
+				delete(realConfig(t, plan, "security", "aws_vpc_security_group_ingress_rule.rds_from_ecs")["expressions"].(obj), "referenced_security_group_id")
+			},
+			want: []Verdict{
+				deny("rds_ingress_only_ecs", rule("rds_from_ecs"), rule("rds_from_ecs")+": lets prefix list pl-0123456789abcdef0 (its entries are not resolved) reach the RDS security group; only the ECS security group may"),
+				deny("sg_open_ingress", rule("rds_from_ecs"), rule("rds_from_ecs")+": allows tcp 5432-5432 from prefix list pl-0123456789abcdef0 (its entries are not resolved); only the ALB security group may accept the internet, on tcp 80 or 443"),
+			},
+		},
+		{
+			name: "dev scale-down: the VPC's default security group written open to the internet is denied",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				block := refreshedIngress("0.0.0.0/0", 22)
+				plan["resource_changes"] = append(plan["resource_changes"].([]any), obj{
+					"address": "module.networking.aws_default_security_group.this", "module_address": "module.networking",
+					"mode": "managed", "type": "aws_default_security_group", "name": "this",
+					"change": obj{"actions": []any{"create"}, "before": nil, "after": obj{"ingress": []any{block}}, "after_unknown": obj{"id": true}},
+				})
+				m := plan["configuration"].(obj)["root_module"].(obj)["module_calls"].(obj)["networking"].(obj)["module"].(obj)
+				m["resources"] = append(m["resources"].([]any), obj{
+					"address": "aws_default_security_group.this", "mode": "managed", "type": "aws_default_security_group", "name": "this",
+					"expressions": obj{"ingress": obj{"constant_value": []any{block}}},
+				})
+			},
+			want: []Verdict{
+				deny("sg_open_ingress", "module.networking.aws_default_security_group.this", "module.networking.aws_default_security_group.this: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"),
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
