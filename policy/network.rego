@@ -4,10 +4,12 @@
 #
 # Security groups are identified by their base address
 # (module.security.aws_security_group.rds) and found from what uses them
-# (the ALB, the ECS services, the RDS instance, the Redis group), not by name.
+# (the ALB, the ECS services, the RDS instances and clusters, the Redis
+# groups, clusters and serverless caches), not by name.
 package gitops.rules.network
 
 import data.gitops.lib
+import data.gitops.rules.datastores
 
 # ingress: one entry per ingress permission, whichever resource declares it.
 # prefix_lists names the prefix lists it admits: their entries are not in the
@@ -94,9 +96,18 @@ alb_sgs := union({lib.list_points_to(rc, ["security_groups"]) | some rc in lib.o
 
 ecs_sgs := union({lib.list_points_to(rc, ["network_configuration", 0, "security_groups"]) | some rc in lib.of_type("aws_ecs_service")})
 
-rds_sgs := union({lib.list_points_to(rc, ["vpc_security_group_ids"]) | some rc in lib.of_type("aws_db_instance")})
+rds_sgs := union({lib.list_points_to(rc, ["vpc_security_group_ids"]) |
+	some t in ["aws_db_instance", "aws_rds_cluster"]
+	some rc in lib.of_type(t)
+})
 
-redis_sgs := union({lib.list_points_to(rc, ["security_group_ids"]) | some rc in lib.of_type("aws_elasticache_replication_group")})
+# A member aws_elasticache_cluster lists no groups of its own (they are its
+# replication group's); a memcached cache is not Redis.
+redis_sgs := union({lib.list_points_to(rc, ["security_group_ids"]) |
+	some t in ["aws_elasticache_replication_group", "aws_elasticache_cluster", "aws_elasticache_serverless_cache"]
+	some rc in lib.of_type(t)
+	datastores.redis_like(rc)
+})
 
 # Internet exposure is any source that is not provably private, not only
 # 0.0.0.0/0 and ::/0: 0.0.0.0/1 with 128.0.0.0/1, ::/1 or a public range

@@ -279,3 +279,89 @@ test_default_security_group_open_to_the_internet_is_denied if {
 	dflt := rc("aws_default_security_group.this", "aws_default_security_group", ["update"], {"id": "sg-default", "ingress": [{"cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false, "protocol": "-1", "from_port": 0, "to_port": 0}]})
 	network_denies([dflt]) == {{"rule": "sg_open_ingress", "address": "aws_default_security_group.this", "msg": "aws_default_security_group.this: allows all traffic from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"}}
 }
+
+# Aurora and Multi-AZ clusters: storage and backups are the cluster's,
+# public access is each instance's.
+test_rds_cluster_compliant_passes if {
+	count(rules.datastores.deny) == 0 with input as {"plan": plan([
+		rc("aws_rds_cluster.this", "aws_rds_cluster", ["create"], {"engine": "aurora-postgresql", "storage_encrypted": true, "backup_retention_period": 7}),
+		rc("aws_rds_cluster_instance.this", "aws_rds_cluster_instance", ["create"], {"engine": "aurora-postgresql", "publicly_accessible": false}),
+	])}
+}
+
+test_rds_cluster_violations_denied if {
+	rules.datastores.deny == {
+		{"rule": "rds_encrypted", "address": "aws_rds_cluster.this", "msg": "aws_rds_cluster.this: storage_encrypted must be true"},
+		{"rule": "rds_backup_retention", "address": "aws_rds_cluster.this", "msg": "aws_rds_cluster.this: backup_retention_period is 1; at least 7 days required"},
+		{"rule": "rds_not_public", "address": "aws_rds_cluster_instance.this", "msg": "aws_rds_cluster_instance.this: publicly_accessible must be false"},
+	} with input as {"plan": plan([
+		rc("aws_rds_cluster.this", "aws_rds_cluster", ["create"], {"engine": "aurora-postgresql", "storage_encrypted": false, "backup_retention_period": 1}),
+		rc("aws_rds_cluster_instance.this", "aws_rds_cluster_instance", ["create"], {"engine": "aurora-postgresql", "publicly_accessible": true}),
+	])}
+}
+
+test_rds_cluster_left_to_defaults_is_denied if {
+	# Unknown values are absent from after: AWS defaults to unencrypted,
+	# one day of backups and, in a default VPC, public instances.
+	rules.datastores.deny == {
+		{"rule": "rds_encrypted", "address": "aws_rds_cluster.this", "msg": "aws_rds_cluster.this: storage_encrypted must be true"},
+		{"rule": "rds_backup_retention", "address": "aws_rds_cluster.this", "msg": "aws_rds_cluster.this: backup_retention_period is null; at least 7 days required"},
+		{"rule": "rds_not_public", "address": "aws_rds_cluster_instance.this", "msg": "aws_rds_cluster_instance.this: publicly_accessible must be false"},
+	} with input as {"plan": plan([
+		rc("aws_rds_cluster.this", "aws_rds_cluster", ["create"], {"engine": "aurora-postgresql"}),
+		rc("aws_rds_cluster_instance.this", "aws_rds_cluster_instance", ["create"], {"engine": "aurora-postgresql"}),
+	])}
+}
+
+test_valkey_replication_group_unencrypted_denied if {
+	rules.datastores.deny == {
+		{"rule": "redis_encrypted_at_rest", "address": "aws_elasticache_replication_group.this", "msg": "aws_elasticache_replication_group.this: at_rest_encryption_enabled must be true"},
+		{"rule": "redis_encrypted_in_transit", "address": "aws_elasticache_replication_group.this", "msg": "aws_elasticache_replication_group.this: transit_encryption_enabled must be true"},
+	} with input as {"plan": plan([rc("aws_elasticache_replication_group.this", "aws_elasticache_replication_group", ["create"], {"engine": "valkey", "at_rest_encryption_enabled": "false", "transit_encryption_enabled": false})])}
+}
+
+test_standalone_redis_and_valkey_clusters_are_denied if {
+	# CreateCacheCluster has no at-rest encryption: only a replication group
+	# encrypts Redis or Valkey at rest.
+	rules.datastores.deny == {
+		{"rule": "redis_encrypted_at_rest", "address": "aws_elasticache_cluster.redis", "msg": "aws_elasticache_cluster.redis: a standalone redis cluster cannot be encrypted at rest; use aws_elasticache_replication_group with at_rest_encryption_enabled = true"},
+		{"rule": "redis_encrypted_at_rest", "address": "aws_elasticache_cluster.valkey", "msg": "aws_elasticache_cluster.valkey: a standalone valkey cluster cannot be encrypted at rest; use aws_elasticache_replication_group with at_rest_encryption_enabled = true"},
+		{"rule": "redis_encrypted_in_transit", "address": "aws_elasticache_cluster.valkey", "msg": "aws_elasticache_cluster.valkey: transit_encryption_enabled must be true"},
+	} with input as {"plan": plan([
+		rc("aws_elasticache_cluster.redis", "aws_elasticache_cluster", ["create"], {"engine": "redis", "transit_encryption_enabled": true}),
+		rc("aws_elasticache_cluster.valkey", "aws_elasticache_cluster", ["create"], {"engine": "valkey"}),
+	])}
+}
+
+test_memcached_member_and_serverless_caches_pass if {
+	# A member cluster takes its engine and encryption from its replication
+	# group (checked there); ElastiCache Serverless always encrypts.
+	count(rules.datastores.deny) == 0 with input as {"plan": plan([
+		rc("aws_elasticache_cluster.memcached", "aws_elasticache_cluster", ["create"], {"engine": "memcached"}),
+		rc("aws_elasticache_cluster.member", "aws_elasticache_cluster", ["create"], {"replication_group_id": "rg-1"}),
+		rc("aws_elasticache_serverless_cache.this", "aws_elasticache_serverless_cache", ["create"], {"engine": "valkey"}),
+	])}
+}
+
+test_member_cluster_of_a_group_created_in_the_same_plan_passes if {
+	# The group's id is unknown until apply: the configuration says it is set.
+	count(rules.datastores.deny) == 0 with input as {"plan": configured(
+		[rc("aws_elasticache_cluster.member", "aws_elasticache_cluster", ["create"], {})],
+		{"aws_elasticache_cluster.member": {"replication_group_id": {"references": ["aws_elasticache_replication_group.this.id", "aws_elasticache_replication_group.this"]}}},
+	)}
+}
+
+test_cluster_and_serverless_security_groups_are_datastores if {
+	stores := [
+		rc("aws_security_group.aurora", "aws_security_group", ["no-op"], {"id": "sg-aurora"}),
+		rc("aws_security_group.cache", "aws_security_group", ["no-op"], {"id": "sg-cache"}),
+		rc("aws_rds_cluster.this", "aws_rds_cluster", ["no-op"], {"vpc_security_group_ids": ["sg-aurora"]}),
+		rc("aws_elasticache_serverless_cache.this", "aws_elasticache_serverless_cache", ["no-op"], {"engine": "valkey", "security_group_ids": ["sg-cache"]}),
+		rc("aws_vpc_security_group_ingress_rule.aurora", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-aurora", "referenced_security_group_id": "sg-alb", "ip_protocol": "tcp", "from_port": 5432, "to_port": 5432}),
+		rc("aws_vpc_security_group_ingress_rule.cache", "aws_vpc_security_group_ingress_rule", ["create"], {"security_group_id": "sg-cache", "cidr_ipv4": "10.0.0.0/16", "ip_protocol": "tcp", "from_port": 6379, "to_port": 6379}),
+	]
+	rules.network.deny == {
+		{"rule": "rds_ingress_only_ecs", "address": "aws_vpc_security_group_ingress_rule.aurora", "msg": "aws_vpc_security_group_ingress_rule.aurora: lets aws_security_group.alb reach the RDS security group; only the ECS security group may"},
+		{"rule": "redis_ingress_only_ecs", "address": "aws_vpc_security_group_ingress_rule.cache", "msg": "aws_vpc_security_group_ingress_rule.cache: lets 10.0.0.0/16 reach the Redis security group; only the ECS security group may"},
+	} with input as {"plan": plan(array.concat(applied.resource_changes, stores))}
+}

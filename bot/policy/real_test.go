@@ -210,7 +210,10 @@ func TestRealPlanDenies(t *testing.T) {
 		staging = "../../environments/staging.yaml"
 		dev     = "../../environments/dev.yaml"
 	)
-	const ecsGroup = "module.security.aws_security_group.ecs"
+	const (
+		ecsGroup   = "module.security.aws_security_group.ecs"
+		redisGroup = "module.elasticache.aws_elasticache_replication_group.this"
+	)
 	rule := func(name string) string { return "module.security.aws_vpc_security_group_ingress_rule." + name }
 	tests := []struct {
 		name            string
@@ -318,6 +321,17 @@ func TestRealPlanDenies(t *testing.T) {
 			},
 			want: []Verdict{
 				deny("sg_open_ingress", "module.networking.aws_default_security_group.this", "module.networking.aws_default_security_group.this: allows tcp 22-22 from 0.0.0.0/0; only the ALB security group may accept the internet, on tcp 80 or 443"),
+			},
+		},
+		{
+			name: "staging: Redis switched to Valkey without encryption in transit is denied",
+			spec: staging, env: "staging", plan: "staging-create",
+			change: func(t *testing.T, plan obj) {
+				a := realAfter(t, plan, redisGroup)
+				a["engine"], a["transit_encryption_enabled"] = "valkey", false
+			},
+			want: []Verdict{
+				deny("redis_encrypted_in_transit", redisGroup, redisGroup+": transit_encryption_enabled must be true"),
 			},
 		},
 	}
