@@ -1,5 +1,7 @@
 # Deleting or replacing a resource that holds data or everything else (the
-# database, Redis, the VPC, terraform's own state) needs an explicit label.
+# database, Redis, the VPC, terraform's own state), or that cannot be
+# recreated as it was (images, write-only secrets, a running service), needs
+# an explicit label.
 package gitops.rules.destroy
 
 import data.gitops.lib
@@ -9,7 +11,24 @@ protected_types := {
 	"aws_rds_cluster",
 	"aws_elasticache_cluster",
 	"aws_elasticache_replication_group",
+	"aws_elasticache_serverless_cache",
 	"aws_vpc",
+	"aws_ecr_repository",
+	"aws_secretsmanager_secret",
+	"aws_ecs_service",
+}
+
+# why says what is lost, where that is not plain from the type.
+why := {
+	"aws_ecr_repository": "it holds the images a rollback needs",
+	# The secret's value is set through a write-only argument
+	# (secret_string_wo): neither state nor plan has a copy.
+	"aws_secretsmanager_secret": "a write-only password is kept nowhere else",
+	# aws_ecs_service ignores task_definition changes (the release engine owns
+	# them), so a new service starts on the revision terraform first
+	# registered. Provider 5.100 replaces the service when capacity providers
+	# change (toggling spot).
+	"aws_ecs_service": "its tasks stop, and it comes back on terraform's first task definition, not the released one",
 }
 
 protected(rc) if rc.type in protected_types
@@ -30,9 +49,12 @@ deny contains lib.verdict("protected_destroy", rc.address, msg) if {
 	"delete" in rc.change.actions
 	protected(rc)
 	not labelled("allow-destroy")
-	what := verb(rc.change.actions)
-	msg := sprintf("%s would be %s; add the PR label allow-destroy to allow it", [rc.address, what])
+	msg := sprintf("%s would be %s%s; add the PR label allow-destroy to allow it", [rc.address, verb(rc.change.actions), because(rc.type)])
 }
+
+because(t) := sprintf(" (%s)", [why[t]]) if why[t]
+
+because(t) := "" if not why[t]
 
 verb(actions) := "deleted" if actions == ["delete"]
 

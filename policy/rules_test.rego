@@ -365,3 +365,31 @@ test_cluster_and_serverless_security_groups_are_datastores if {
 		{"rule": "redis_ingress_only_ecs", "address": "aws_vpc_security_group_ingress_rule.cache", "msg": "aws_vpc_security_group_ingress_rule.cache: lets 10.0.0.0/16 reach the Redis security group; only the ECS security group may"},
 	} with input as {"plan": plan(array.concat(applied.resource_changes, stores))}
 }
+
+destroy_denies(changes, labels) := d if {
+	d := rules.destroy.deny with input as {"plan": plan(changes), "pr": {"labels": labels}}
+}
+
+test_replacing_an_ecs_service_is_denied_without_label if {
+	destroy_denies([rc("aws_ecs_service.this", "aws_ecs_service", ["delete", "create"], {"capacity_provider_strategy": []})], []) == {{"rule": "protected_destroy", "address": "aws_ecs_service.this", "msg": "aws_ecs_service.this would be replaced (its tasks stop, and it comes back on terraform's first task definition, not the released one); add the PR label allow-destroy to allow it"}}
+}
+
+test_updating_an_ecs_service_in_place_needs_no_label if {
+	count(destroy_denies([rc("aws_ecs_service.this", "aws_ecs_service", ["update"], {"desired_count": 1})], [])) == 0
+}
+
+test_deleting_an_ecr_repository_or_a_secret_is_denied_without_label if {
+	destroy_denies([
+		rc("aws_ecr_repository.this", "aws_ecr_repository", ["delete"], null),
+		rc("aws_secretsmanager_secret.db", "aws_secretsmanager_secret", ["delete"], null),
+		rc("aws_elasticache_serverless_cache.this", "aws_elasticache_serverless_cache", ["delete"], null),
+	], ["rollback"]) == {
+		{"rule": "protected_destroy", "address": "aws_ecr_repository.this", "msg": "aws_ecr_repository.this would be deleted (it holds the images a rollback needs); add the PR label allow-destroy to allow it"},
+		{"rule": "protected_destroy", "address": "aws_secretsmanager_secret.db", "msg": "aws_secretsmanager_secret.db would be deleted (a write-only password is kept nowhere else); add the PR label allow-destroy to allow it"},
+		{"rule": "protected_destroy", "address": "aws_elasticache_serverless_cache.this", "msg": "aws_elasticache_serverless_cache.this would be deleted; add the PR label allow-destroy to allow it"},
+	}
+}
+
+test_deleting_an_ecr_repository_with_label_passes if {
+	count(destroy_denies([rc("aws_ecr_repository.this", "aws_ecr_repository", ["delete"], null)], ["allow-destroy"])) == 0
+}

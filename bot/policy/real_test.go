@@ -213,6 +213,8 @@ func TestRealPlanDenies(t *testing.T) {
 	const (
 		ecsGroup   = "module.security.aws_security_group.ecs"
 		redisGroup = "module.elasticache.aws_elasticache_replication_group.this"
+		uiService  = `module.ecs_service["ui"].aws_ecs_service.this`
+		uiRepo     = `aws_ecr_repository.this["ui"]`
 	)
 	rule := func(name string) string { return "module.security.aws_vpc_security_group_ingress_rule." + name }
 	tests := []struct {
@@ -332,6 +334,34 @@ func TestRealPlanDenies(t *testing.T) {
 			},
 			want: []Verdict{
 				deny("redis_encrypted_in_transit", redisGroup, redisGroup+": transit_encryption_enabled must be true"),
+			},
+		},
+		{
+			name: "dev scale-down: replacing an ECS service (as toggling spot does) is denied without allow-destroy",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				realChange(t, plan, uiService)["change"].(obj)["actions"] = []any{"delete", "create"}
+			},
+			want: []Verdict{
+				deny("protected_destroy", uiService, uiService+" would be replaced (its tasks stop, and it comes back on terraform's first task definition, not the released one); add the PR label allow-destroy to allow it"),
+			},
+		},
+		{
+			name: "dev scale-down: replacing an ECS service with allow-destroy passes",
+			spec: dev, env: "dev", plan: "dev-scale-down", labels: []string{"allow-destroy"},
+			change: func(t *testing.T, plan obj) {
+				realChange(t, plan, uiService)["change"].(obj)["actions"] = []any{"create", "delete"}
+			},
+		},
+		{
+			name: "dev scale-down: deleting an ECR repository is denied without allow-destroy",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				c := realChange(t, plan, uiRepo)["change"].(obj)
+				c["actions"], c["after"], c["after_unknown"] = []any{"delete"}, nil, obj{}
+			},
+			want: []Verdict{
+				deny("protected_destroy", uiRepo, uiRepo+" would be deleted (it holds the images a rollback needs); add the PR label allow-destroy to allow it"),
 			},
 		},
 	}
