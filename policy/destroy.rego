@@ -24,11 +24,7 @@ why := {
 	# The secret's value is set through a write-only argument
 	# (secret_string_wo): neither state nor plan has a copy.
 	"aws_secretsmanager_secret": "a write-only password is kept nowhere else",
-	# aws_ecs_service ignores task_definition changes (the release engine owns
-	# them), so a new service starts on the revision terraform first
-	# registered. Provider 5.100 replaces the service when capacity providers
-	# change (toggling spot).
-	"aws_ecs_service": "its tasks stop, and it comes back on terraform's first task definition, not the released one",
+	"aws_ecs_service": "its tasks stop",
 }
 
 protected(rc) if rc.type in protected_types
@@ -46,16 +42,41 @@ labelled(name) if name in input.pr.labels
 deny contains lib.verdict("protected_destroy", rc.address, msg) if {
 	some rc in input.plan.resource_changes
 	rc.mode == "managed"
-	"delete" in rc.change.actions
+	gone(rc.change.actions)
 	protected(rc)
 	not labelled("allow-destroy")
-	msg := sprintf("%s would be %s%s; add the PR label allow-destroy to allow it", [rc.address, verb(rc.change.actions), because(rc.type)])
+	msg := sprintf("%s would be %s%s; add the PR label allow-destroy to allow it", [rc.address, verb(rc.change.actions), because(rc)])
 }
 
-because(t) := sprintf(" (%s)", [why[t]]) if why[t]
+# gone: terraform deletes the object or stops managing it. "forget" comes
+# from a removed block with lifecycle { destroy = false } (terraform 1.7+):
+# the object stays in AWS, but terraform no longer manages, protects or
+# recreates it. ["create", "forget"] replaces an object and forgets the old one.
+gone(actions) if "delete" in actions
 
-because(t) := "" if not why[t]
+gone(actions) if "forget" in actions
 
-verb(actions) := "deleted" if actions == ["delete"]
+# A forgotten object loses nothing in AWS (also when a new one replaces it),
+# so the type's reason does not apply.
+because(rc) := "" if {
+	"forget" in rc.change.actions
+} else := sprintf(" (%s)", [replaced_service]) if {
+	rc.type == "aws_ecs_service"
+	"create" in rc.change.actions
+} else := sprintf(" (%s)", [why[rc.type]]) if {
+	why[rc.type]
+} else := ""
 
-verb(actions) := "replaced" if actions != ["delete"]
+# aws_ecs_service ignores task_definition changes (the release engine owns
+# them), so a replacement starts on the revision terraform first registered.
+# Provider 5.100 replaces the service when its capacity provider changes
+# (toggling spot in the ecs-service module).
+replaced_service := "its tasks stop, and it comes back on terraform's first task definition, not the released one"
+
+verb(actions) := "deleted" if {
+	actions == ["delete"]
+} else := "removed from terraform state (forgotten)" if {
+	actions == ["forget"]
+} else := "replaced, the old one removed from terraform state (forgotten)" if {
+	"forget" in actions
+} else := "replaced"

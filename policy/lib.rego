@@ -9,11 +9,13 @@
 package gitops.lib
 
 # changes: address -> resource change, for managed resources that exist after
-# the apply (created, updated, replaced or unchanged).
+# the apply (created, updated, replaced or unchanged). A forgotten resource
+# (a removed block with destroy = false) stays in AWS but leaves terraform's
+# management; its after is null.
 changes[rc.address] := rc if {
 	some rc in input.plan.resource_changes
 	rc.mode == "managed"
-	rc.change.actions != ["delete"]
+	not rc.change.actions in {["delete"], ["forget"]}
 }
 
 # by_type groups the changes by resource type once per evaluation; of_type is

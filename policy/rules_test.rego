@@ -393,3 +393,40 @@ test_deleting_an_ecr_repository_or_a_secret_is_denied_without_label if {
 test_deleting_an_ecr_repository_with_label_passes if {
 	count(destroy_denies([rc("aws_ecr_repository.this", "aws_ecr_repository", ["delete"], null)], ["allow-destroy"])) == 0
 }
+
+# A removed block with lifecycle { destroy = false } plans "forget": the
+# resource stays in AWS, unmanaged (terraform 1.7+).
+forgotten(address, typ, before) := object.union(rc(address, typ, ["forget"], null), {"change": {"before": before}})
+
+test_forgetting_a_db_is_denied_without_label if {
+	d := forgotten("aws_db_instance.this", "aws_db_instance", db({"id": "db"}))
+	destroy_denies([d], []) == {{"rule": "protected_destroy", "address": "aws_db_instance.this", "msg": "aws_db_instance.this would be removed from terraform state (forgotten); add the PR label allow-destroy to allow it"}}
+}
+
+test_forgetting_an_ecs_service_gives_no_replacement_reason if {
+	s := forgotten("aws_ecs_service.this", "aws_ecs_service", {"id": "svc"})
+	destroy_denies([s], []) == {{"rule": "protected_destroy", "address": "aws_ecs_service.this", "msg": "aws_ecs_service.this would be removed from terraform state (forgotten); add the PR label allow-destroy to allow it"}}
+}
+
+test_forgetting_a_db_with_label_passes if {
+	count(destroy_denies([forgotten("aws_db_instance.this", "aws_db_instance", db({"id": "db"}))], ["allow-destroy"])) == 0
+}
+
+test_forgetting_a_log_group_needs_no_label if {
+	count(destroy_denies([forgotten("aws_cloudwatch_log_group.this", "aws_cloudwatch_log_group", {"id": "lg"})], [])) == 0
+}
+
+test_a_forgotten_db_is_not_checked_as_if_it_stayed if {
+	# after is null: the rules of resources that exist after the apply must
+	# not read it as an unencrypted, public database.
+	count(rules.datastores.deny) == 0 with input as {"plan": plan([forgotten("aws_db_instance.this", "aws_db_instance", db({"id": "db"}))])}
+}
+
+test_replacing_a_db_while_forgetting_the_old_one_is_denied if {
+	# ["create", "forget"]: replaced, and the old object is left in AWS.
+	destroy_denies([rc("aws_db_instance.this", "aws_db_instance", ["create", "forget"], db({}))], []) == {{"rule": "protected_destroy", "address": "aws_db_instance.this", "msg": "aws_db_instance.this would be replaced, the old one removed from terraform state (forgotten); add the PR label allow-destroy to allow it"}}
+}
+
+test_deleting_an_ecs_service_says_its_tasks_stop if {
+	destroy_denies([rc("aws_ecs_service.this", "aws_ecs_service", ["delete"], null)], []) == {{"rule": "protected_destroy", "address": "aws_ecs_service.this", "msg": "aws_ecs_service.this would be deleted (its tasks stop); add the PR label allow-destroy to allow it"}}
+}

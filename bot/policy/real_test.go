@@ -215,6 +215,7 @@ func TestRealPlanDenies(t *testing.T) {
 		redisGroup = "module.elasticache.aws_elasticache_replication_group.this"
 		uiService  = `module.ecs_service["ui"].aws_ecs_service.this`
 		uiRepo     = `aws_ecr_repository.this["ui"]`
+		database   = "module.rds.aws_db_instance.this"
 	)
 	rule := func(name string) string { return "module.security.aws_vpc_security_group_ingress_rule." + name }
 	tests := []struct {
@@ -362,6 +363,25 @@ func TestRealPlanDenies(t *testing.T) {
 			},
 			want: []Verdict{
 				deny("protected_destroy", uiRepo, uiRepo+" would be deleted (it holds the images a rollback needs); add the PR label allow-destroy to allow it"),
+			},
+		},
+		{
+			name: "dev scale-down: forgetting the database (removed block, destroy = false) is denied without allow-destroy, and only for that",
+			spec: dev, env: "dev", plan: "dev-scale-down",
+			change: func(t *testing.T, plan obj) {
+				c := realChange(t, plan, database)["change"].(obj)
+				c["actions"], c["after"], c["after_unknown"], c["after_sensitive"] = []any{"forget"}, nil, obj{}, false
+			},
+			want: []Verdict{
+				deny("protected_destroy", database, database+" would be removed from terraform state (forgotten); add the PR label allow-destroy to allow it"),
+			},
+		},
+		{
+			name: "dev scale-down: forgetting the database with allow-destroy passes",
+			spec: dev, env: "dev", plan: "dev-scale-down", labels: []string{"allow-destroy"},
+			change: func(t *testing.T, plan obj) {
+				c := realChange(t, plan, database)["change"].(obj)
+				c["actions"], c["after"], c["after_unknown"], c["after_sensitive"] = []any{"forget"}, nil, obj{}, false
 			},
 		},
 	}
