@@ -42,7 +42,8 @@ labelled(name) if name in input.pr.labels
 deny contains lib.verdict("protected_destroy", rc.address, msg) if {
 	some rc in input.plan.resource_changes
 	rc.mode == "managed"
-	gone(rc.change.actions)
+	some action in rc.change.actions
+	gone[action]
 	protected(rc)
 	not labelled("allow-destroy")
 	msg := sprintf("%s would be %s%s; add the PR label allow-destroy to allow it", [rc.address, verb(rc.change.actions), because(rc)])
@@ -52,9 +53,7 @@ deny contains lib.verdict("protected_destroy", rc.address, msg) if {
 # from a removed block with lifecycle { destroy = false } (terraform 1.7+):
 # the object stays in AWS, but terraform no longer manages, protects or
 # recreates it. ["create", "forget"] replaces an object and forgets the old one.
-gone(actions) if "delete" in actions
-
-gone(actions) if "forget" in actions
+gone := {"delete", "forget"}
 
 # A forgotten object loses nothing in AWS (also when a new one replaces it),
 # so the type's reason does not apply.

@@ -15,7 +15,8 @@ package gitops.lib
 changes[rc.address] := rc if {
 	some rc in input.plan.resource_changes
 	rc.mode == "managed"
-	not rc.change.actions in {["delete"], ["forget"]}
+	rc.change.actions != ["delete"]
+	rc.change.actions != ["forget"]
 }
 
 # by_type groups the changes by resource type once per evaluation; of_type is
