@@ -57,7 +57,10 @@ redis_like(rc) if not is_string(object.get(lib.after(rc), "engine", null))
 
 redis_like(rc) if lower(lib.after(rc).engine) in {"redis", "valkey"}
 
-engine(rc) := lower(lib.after(rc).engine) if is_string(lib.after(rc).engine) else := "redis"
+engine(rc) := lower(e) if {
+	e := lib.after(rc).engine
+	is_string(e)
+} else := "redis"
 
 # member: an aws_elasticache_cluster added to a replication group takes its
 # engine and encryption from the group, which is checked itself. The group's

@@ -126,7 +126,7 @@ is_resource_node(n) if regex.match(`(^|\.)aws_[a-z0-9_]+\.[A-Za-z0-9_-]+$`, n)
 resolve(p, refs) := {n |
 	some ref in refs
 	start := qualify(p, ref)
-	some n in graph.reachable(ref_graph, {start}) | {start}
+	some n in (graph.reachable(ref_graph, {start}) | {start})
 	is_resource_node(n)
 }
 

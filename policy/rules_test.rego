@@ -379,11 +379,14 @@ test_updating_an_ecs_service_in_place_needs_no_label if {
 }
 
 test_deleting_an_ecr_repository_or_a_secret_is_denied_without_label if {
-	destroy_denies([
-		rc("aws_ecr_repository.this", "aws_ecr_repository", ["delete"], null),
-		rc("aws_secretsmanager_secret.db", "aws_secretsmanager_secret", ["delete"], null),
-		rc("aws_elasticache_serverless_cache.this", "aws_elasticache_serverless_cache", ["delete"], null),
-	], ["rollback"]) == {
+	destroy_denies(
+		[
+			rc("aws_ecr_repository.this", "aws_ecr_repository", ["delete"], null),
+			rc("aws_secretsmanager_secret.db", "aws_secretsmanager_secret", ["delete"], null),
+			rc("aws_elasticache_serverless_cache.this", "aws_elasticache_serverless_cache", ["delete"], null),
+		],
+		["rollback"],
+	) == {
 		{"rule": "protected_destroy", "address": "aws_ecr_repository.this", "msg": "aws_ecr_repository.this would be deleted (it holds the images a rollback needs); add the PR label allow-destroy to allow it"},
 		{"rule": "protected_destroy", "address": "aws_secretsmanager_secret.db", "msg": "aws_secretsmanager_secret.db would be deleted (a write-only password is kept nowhere else); add the PR label allow-destroy to allow it"},
 		{"rule": "protected_destroy", "address": "aws_elasticache_serverless_cache.this", "msg": "aws_elasticache_serverless_cache.this would be deleted; add the PR label allow-destroy to allow it"},
