@@ -28,3 +28,30 @@ output "migration_task_family" {
 output "ecr_repository_urls" {
   value = { for k, r in aws_ecr_repository.this : k => r.repository_url }
 }
+
+# What the release engine needs to register revisions, RunTask the migration
+# and UpdateService: terraform's own revisions (a rollback may target them),
+# and the task network.
+output "cluster_name" {
+  value = module.ecs_cluster.cluster_name
+}
+
+output "task_definition_arns" {
+  value = { for k, m in module.ecs_service : k => m.task_definition_arn }
+}
+
+output "task_definition_families" {
+  value = { for k, m in module.ecs_service : k => m.task_definition_family }
+}
+
+output "migration_task_definition_arn" {
+  value = module.migration_task.task_definition_arn
+}
+
+output "private_subnet_ids" {
+  value = module.networking.private_subnet_ids
+}
+
+output "ecs_security_group_id" {
+  value = module.security.ecs_security_group_id
+}

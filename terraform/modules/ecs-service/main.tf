@@ -16,6 +16,10 @@ resource "aws_ecs_task_definition" "this" {
   execution_role_arn       = var.execution_role_arn
   task_role_arn            = var.task_role_arn
 
+  # The release engine may roll a service back to any earlier revision, so
+  # terraform never deregisters one: a replaced revision stays ACTIVE.
+  skip_destroy = true
+
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = upper(var.architecture) == "ARM64" ? "ARM64" : "X86_64"

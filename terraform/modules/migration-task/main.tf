@@ -10,6 +10,10 @@ resource "aws_ecs_task_definition" "this" {
   execution_role_arn       = var.execution_role_arn
   task_role_arn            = var.task_role_arn
 
+  # A rollback reruns an earlier release's migration revision, so terraform
+  # never deregisters one: a replaced revision stays ACTIVE.
+  skip_destroy = true
+
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = upper(var.architecture) == "ARM64" ? "ARM64" : "X86_64"
