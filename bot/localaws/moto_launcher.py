@@ -27,6 +27,7 @@ from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
 from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.elasticache.models import ElastiCacheBackend  # noqa: E402
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: E402
+from moto.rds.models import DBParameterGroup  # noqa: E402
 
 
 def patch_elasticache_member_clusters():
@@ -215,11 +216,28 @@ def patch_appautoscaling_tags():
     ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource
 
 
+def patch_rds_parameter_source():
+    """Gap: ModifyDBParameterGroup stores the parameters as sent, without the
+    Source that AWS sets to "user" for a modified parameter. The provider keeps
+    only parameters with a Source when it reads aws_db_parameter_group, so it
+    sees none and plans to set them again on every plan."""
+    original = DBParameterGroup.update_parameters
+
+    def update_parameters(self, new_parameters):
+        new_parameters = list(new_parameters)
+        original(self, new_parameters)
+        for parameter in new_parameters:
+            self.parameters[parameter["ParameterName"]]["Source"] = "user"
+
+    DBParameterGroup.update_parameters = update_parameters
+
+
 def main():
     patch_elasticache_member_clusters()
     patch_ecs_create_service()
     patch_ec2_rule_description()
     patch_appautoscaling_tags()
+    patch_rds_parameter_source()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -24,6 +24,10 @@ resource "aws_elasticache_replication_group" "this" {
   transit_encryption_enabled = true
   auth_token                 = var.auth_token
 
+  # A reviewed and applied node type or engine change takes effect now, not at
+  # the next maintenance window (every plan would show it again until then).
+  apply_immediately = true
+
   subnet_group_name  = aws_elasticache_subnet_group.this.name
   security_group_ids = [var.security_group_id]
 
