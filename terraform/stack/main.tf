@@ -16,10 +16,13 @@ locals {
     REDIS_PORT  = tostring(module.elasticache.port)
     REDIS_TLS   = "true"
   }
+  # The version resources' ARN is the secret's ARN, but referring to it makes
+  # every task definition wait until each secret has a value: a task started
+  # before that would fail to resolve its secrets.
   container_secrets = {
-    DB_PASSWORD      = aws_secretsmanager_secret.db_password.arn
-    JWT_SECRET       = aws_secretsmanager_secret.jwt_secret.arn
-    REDIS_AUTH_TOKEN = aws_secretsmanager_secret.redis_auth_token.arn
+    DB_PASSWORD      = aws_secretsmanager_secret_version.db_password.arn
+    JWT_SECRET       = aws_secretsmanager_secret_version.jwt_secret.arn
+    REDIS_AUTH_TOKEN = aws_secretsmanager_secret_version.redis_auth_token.arn
   }
 }
 
