@@ -1,10 +1,26 @@
 locals {
   default_service = one([for k, s in var.services : k if s.path_pattern == ""])
-  # Rule priorities follow the sorted service names, so they are stable across plans.
-  routed = { for i, k in sort([for k, s in var.services : k if s.path_pattern != ""]) : k => {
-    priority     = 100 + i
-    path_pattern = var.services[k].path_pattern
-  } }
+
+  # A rule's priority comes from its service's name alone (a hash into
+  # 1..50000), so adding or removing a public service never moves another
+  # service's rule. Two names landing on the same number are caught at plan
+  # time by the precondition on the rules.
+  routed = { for k, s in var.services : k => {
+    priority     = parseint(substr(sha1(k), 0, 8), 16) % 50000 + 1
+    path_pattern = s.path_pattern
+  } if s.path_pattern != "" }
+
+  # Target group names: at most 32 characters, letters, digits and hyphens,
+  # no hyphen at either end, unique in the region. The port is in the name
+  # because a port change replaces the group, and the replacement has to exist
+  # (create_before_destroy) while the listener still forwards to the old one.
+  # Too long a name keeps a prefix and adds a hash of the service name, so two
+  # long names cannot collide.
+  target_group_names = { for k, s in var.services : k => (
+    length("${var.name}-${k}-${s.port}") <= 32
+    ? "${var.name}-${k}-${s.port}"
+    : "${replace(substr("${var.name}-${k}", 0, 24 - length(tostring(s.port))), "/-+$/", "")}-${substr(sha1(k), 0, 6)}-${s.port}"
+  ) }
 }
 
 resource "aws_lb" "this" {
@@ -22,8 +38,7 @@ resource "aws_lb" "this" {
 resource "aws_lb_target_group" "this" {
   for_each = var.services
 
-  # Target group names are limited to 32 characters.
-  name        = substr("${var.name}-${each.key}", 0, 32)
+  name        = local.target_group_names[each.key]
   port        = each.value.port
   protocol    = "HTTP"
   target_type = "ip"
@@ -41,6 +56,10 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = { Name = "${var.name}-${each.key}" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lb_listener" "http" {
@@ -83,6 +102,13 @@ resource "aws_lb_listener_rule" "this" {
   condition {
     path_pattern {
       values = [each.value.path_pattern]
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(distinct([for r in values(local.routed) : r.priority])) == length(local.routed)
+      error_message = "Two public services hash to the same listener rule priority; rename one of them."
     }
   }
 }

@@ -2,7 +2,9 @@
 # so that each rule has its own address and id, and policy can check them one by one.
 
 resource "aws_security_group" "alb" {
-  name        = "${var.name}-inventory-alb"
+  name = "${var.name}-inventory-alb"
+  # Only HTTP is open (there is no HTTPS listener); the description still says
+  # HTTPS because changing it would replace the group under the running ALB.
   description = "Public load balancer: HTTP/HTTPS from anywhere"
   vpc_id      = var.vpc_id
 
@@ -39,15 +41,6 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_ingress_rule" "alb_https" {
-  security_group_id = aws_security_group.alb.id
-  description       = "HTTPS from anywhere"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
   cidr_ipv4         = "0.0.0.0/0"
 }
 
