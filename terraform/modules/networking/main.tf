@@ -1,5 +1,13 @@
+# Regular AZs only. Local and Wavelength Zones are listed as available once
+# the account has opted in to them, and they offer only part of the services
+# the stack places in every AZ's subnets (RDS, ElastiCache, NAT gateways).
 data "aws_availability_zones" "available" {
   state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 locals {
