@@ -2,6 +2,7 @@ package envspec
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -228,6 +229,14 @@ func (c *checker) services() {
 			c.errorf(p+".path_pattern", "%s is already the path_pattern of %q; each public service needs its own", quote(svc.PathPattern), other)
 			continue
 		}
+		// Listener rule priorities come from a hash of the service name, so
+		// the order between overlapping patterns would be arbitrary.
+		for _, q := range slices.Sorted(maps.Keys(patterns)) {
+			if patternsOverlap(svc.PathPattern, q) {
+				c.errorf(p+".path_pattern", "%s overlaps %s of %q: a request can match both and the load balancer's order between them is not defined; make the patterns disjoint", quote(svc.PathPattern), quote(q), patterns[q])
+				break
+			}
+		}
 		patterns[svc.PathPattern] = name
 	}
 	if publics > 0 && defaultRoute == "" && c.ok("services") {
@@ -268,5 +277,51 @@ func (c *checker) service(p string, svc *Service) {
 	}
 	if c.ok(p+".architecture") && !slices.Contains(architectures, svc.Architecture) {
 		c.errorf(p+".architecture", "%s is not a Fargate architecture; expected x86_64 or arm64", quote(svc.Architecture))
+	}
+}
+
+// patternsOverlap reports whether some request path can match both ALB path
+// patterns (where * matches any run of characters and ? any one). Two
+// wildcard patterns overlap when the literal part before the first wildcard
+// of one starts the other's.
+func patternsOverlap(a, b string) bool {
+	la, wa := literalPrefix(a)
+	lb, wb := literalPrefix(b)
+	switch {
+	case !wa && !wb:
+		return a == b
+	case !wa:
+		return globMatch(b, a)
+	case !wb:
+		return globMatch(a, b)
+	default:
+		return strings.HasPrefix(la, lb) || strings.HasPrefix(lb, la)
+	}
+}
+
+func literalPrefix(p string) (string, bool) {
+	if i := strings.IndexAny(p, "*?"); i >= 0 {
+		return p[:i], true
+	}
+	return p, false
+}
+
+// globMatch matches s against an ALB path pattern.
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(pattern[1:], s[1:])
+	default:
+		return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
 	}
 }
