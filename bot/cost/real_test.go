@@ -172,7 +172,7 @@ func TestRealStagingTotal(t *testing.T) {
 // priced ones: nothing of the real plans is left unpriced.
 func TestRealPlansPriceEveryResource(t *testing.T) {
 	wantFree := []string{
-		"aws_appautoscaling_policy", "aws_appautoscaling_target", "aws_db_subnet_group",
+		"aws_appautoscaling_policy", "aws_appautoscaling_target", "aws_db_parameter_group", "aws_db_subnet_group",
 		"aws_ecr_lifecycle_policy", "aws_ecs_cluster", "aws_ecs_cluster_capacity_providers",
 		"aws_ecs_task_definition", "aws_elasticache_subnet_group", "aws_iam_role",
 		"aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_internet_gateway",
