@@ -2,38 +2,11 @@ package report
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gitops-bot/gitops/bot/policy"
 )
-
-// -update may be registered by another test file of this package.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func policyGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the rendering (run with -update to accept):\n%s", path, got)
-	}
-}
 
 func TestPolicyRendering(t *testing.T) {
 	at := time.Date(2025, 6, 1, 12, 30, 0, 0, time.UTC)
@@ -71,12 +44,12 @@ func TestPolicyRendering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			policyGolden(t, tt.name+".golden.md", []byte(PolicyMarkdown(tt.res)))
+			golden(t, tt.name+".golden.md", []byte(PolicyMarkdown(tt.res)))
 			js, err := PolicyJSON(tt.res)
 			if err != nil {
 				t.Fatal(err)
 			}
-			policyGolden(t, tt.name+".golden.json", js)
+			golden(t, tt.name+".golden.json", js)
 			var back policy.Result
 			if err := json.Unmarshal(js, &back); err != nil {
 				t.Fatalf("JSON does not decode back: %v", err)
