@@ -29,12 +29,13 @@ type Options struct {
 
 // EstimatePlanJSON decodes `terraform show -json` output and estimates it.
 // Only the parts pricing reads are decoded (resource changes and the spec
-// output); planned_values' module tree and the configuration are skipped,
-// which halves the time of a full tfjson.Plan decode.
+// output); planned_values' module tree and the configuration are skipped, and
+// the attribute values of a resource change are decoded only for the types
+// whose values pricing reads (most of a stack is free: rules, routes, IAM).
 func EstimatePlanJSON(data []byte, opts Options) (*Estimate, error) {
 	var pj struct {
 		FormatVersion   string                    `json:"format_version"`
-		ResourceChanges []*tfjson.ResourceChange  `json:"resource_changes"`
+		ResourceChanges []rawResourceChange       `json:"resource_changes"`
 		OutputChanges   map[string]*tfjson.Change `json:"output_changes"`
 		PlannedValues   *struct {
 			Outputs map[string]*tfjson.StateOutput `json:"outputs"`
@@ -46,11 +47,66 @@ func EstimatePlanJSON(data []byte, opts Options) (*Estimate, error) {
 	if !strings.HasPrefix(pj.FormatVersion, "1.") {
 		return nil, fmt.Errorf("decode plan JSON: format_version %q, want 1.x", pj.FormatVersion)
 	}
-	plan := &tfjson.Plan{FormatVersion: pj.FormatVersion, ResourceChanges: pj.ResourceChanges, OutputChanges: pj.OutputChanges}
+	plan := &tfjson.Plan{FormatVersion: pj.FormatVersion, OutputChanges: pj.OutputChanges}
+	for _, raw := range pj.ResourceChanges {
+		rc, err := raw.decode()
+		if err != nil {
+			return nil, fmt.Errorf("decode plan JSON: %s: %w", raw.Address, err)
+		}
+		plan.ResourceChanges = append(plan.ResourceChanges, rc)
+	}
 	if pj.PlannedValues != nil {
 		plan.PlannedValues = &tfjson.StateValues{Outputs: pj.PlannedValues.Outputs}
 	}
 	return EstimatePlan(plan, opts)
+}
+
+// rawResourceChange is a resource change whose values are decoded on demand.
+type rawResourceChange struct {
+	Address       string              `json:"address"`
+	ModuleAddress string              `json:"module_address"`
+	Mode          tfjson.ResourceMode `json:"mode"`
+	Type          string              `json:"type"`
+	Change        *struct {
+		Actions      tfjson.Actions  `json:"actions"`
+		Before       json.RawMessage `json:"before"`
+		After        json.RawMessage `json:"after"`
+		AfterUnknown json.RawMessage `json:"after_unknown"`
+	} `json:"change"`
+}
+
+// valuesRead are the types whose attribute values pricing reads: the priced
+// ones (and unknown types, to say why they are not priced), and task
+// definitions (joined with their service).
+func valuesRead(typ string) bool {
+	r, ok := rules[typ]
+	return !ok || r.price != nil || typ == "aws_ecs_task_definition"
+}
+
+func (raw rawResourceChange) decode() (*tfjson.ResourceChange, error) {
+	rc := &tfjson.ResourceChange{Address: raw.Address, ModuleAddress: raw.ModuleAddress, Mode: raw.Mode, Type: raw.Type}
+	if raw.Change == nil {
+		return rc, nil
+	}
+	c := &tfjson.Change{Actions: raw.Change.Actions}
+	full := valuesRead(raw.Type)
+	for _, f := range []struct {
+		raw json.RawMessage
+		dst *any
+	}{{raw.Change.Before, &c.Before}, {raw.Change.After, &c.After}, {raw.Change.AfterUnknown, &c.AfterUnknown}} {
+		switch {
+		case len(f.raw) == 0 || string(f.raw) == "null":
+		case full:
+			if err := json.Unmarshal(f.raw, f.dst); err != nil {
+				return nil, err
+			}
+		case f.raw[0] == '{':
+			// Present but not read: an empty object keeps the resource on its side.
+			*f.dst = map[string]any{}
+		}
+	}
+	rc.Change = c
+	return rc, nil
 }
 
 // EstimatePlan prices the prior state (before) and the planned values (after)
