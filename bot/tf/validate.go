@@ -25,13 +25,7 @@ func (r *Runner) ValidateStack(ctx context.Context) (*tfjson.ValidateOutput, err
 	if err != nil {
 		return nil, err
 	}
-	release, err := flock(ctx, filepath.Join(r.opts.WorkDir, ".init.lock"), "another terraform init")
-	if err != nil {
-		return nil, err
-	}
-	err = tf.Init(ctx, tfexec.Backend(false))
-	release()
-	if err != nil {
+	if err := r.init(ctx, tf, tfexec.Backend(false)); err != nil {
 		return nil, fmt.Errorf("terraform init (no backend): %w", err)
 	}
 	out, err := tf.Validate(ctx)

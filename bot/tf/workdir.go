@@ -193,20 +193,23 @@ func (r *Runner) prepare(ctx context.Context, w workdir, out io.Writer) (*tfexec
 	if _, statErr := os.Stat(filepath.Join(w.stackDir(), ".terraform", "terraform.tfstate")); statErr == nil && string(prev) == hash {
 		return tf, nil
 	}
-	// terraform's plugin cache is not safe for concurrent inits (two inits
-	// race creating the same provider directory), so inits of all
-	// environments, in this process or another, take turns.
-	release, err := flock(ctx, filepath.Join(r.opts.WorkDir, ".init.lock"), "another terraform init")
-	if err != nil {
-		return nil, err
-	}
-	err = tf.Init(ctx, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false))
-	release()
-	if err != nil {
+	if err := r.init(ctx, tf, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false)); err != nil {
 		return nil, fmt.Errorf("terraform init %s: %w", w.env, err)
 	}
 	if err := os.WriteFile(w.initHashFile(), []byte(hash), 0o644); err != nil {
 		return nil, fmt.Errorf("record init: %w", err)
 	}
 	return tf, nil
+}
+
+// init runs terraform init. terraform's plugin cache is not safe for
+// concurrent inits (two inits race creating the same provider directory), so
+// inits of all working directories, in this process or another, take turns.
+func (r *Runner) init(ctx context.Context, tf *tfexec.Terraform, opts ...tfexec.InitOption) error {
+	release, err := flock(ctx, filepath.Join(r.opts.WorkDir, ".init.lock"), "another terraform init")
+	if err != nil {
+		return err
+	}
+	defer release()
+	return tf.Init(ctx, opts...)
 }
