@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -77,9 +76,7 @@ prices.`,
 			}
 			out := cmd.OutOrStdout()
 			if g.json {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(struct {
+				if err := writeJSON(out, struct {
 					Environments []*cost.Estimate `json:"environments"`
 					Total        *cost.Summary    `json:"total,omitempty"`
 				}{estimates, total}); err != nil {
@@ -150,9 +147,7 @@ does not return are kept and listed. Commit the result to embed it in gitops.`,
 				return err
 			}
 			if g.json {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return writeJSON(cmd.OutOrStdout(), rep)
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "wrote %s: %d updated, %d confirmed, %d kept\n", out, len(rep.Updated), len(rep.Confirmed), len(rep.Kept))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -51,19 +50,12 @@ Without it, the standard AWS credential chain is used; AWS_ENDPOINT_URL is honou
 			defer s.Close()
 
 			logs := make([]*bytes.Buffer, len(specs))
-			reqs := make([]tf.PlanRequest, len(specs))
-			for i, spec := range specs {
-				vars, err := spec.Render()
-				if err != nil {
-					return fmt.Errorf("render %s: %w", spec.Name, err)
-				}
+			reqs, err := planRequests(g, &f, specs, progress, func(i int) io.Writer {
 				logs[i] = &bytes.Buffer{}
-				var out io.Writer = logs[i]
-				if f.verbose {
-					out = io.MultiWriter(logs[i], &prefixWriter{prefix: spec.Name + " | ", w: progress})
-				}
-				reqs[i] = tf.PlanRequest{Env: spec.Name, TFVars: vars, HeadSHA: gitHead(g.repoDir), Output: out}
-				fmt.Fprintf(progress, "%s: planning…\n", spec.Name)
+				return logs[i]
+			})
+			if err != nil {
+				return err
 			}
 			start := time.Now()
 			results := s.runner.PlanMany(cmd.Context(), reqs, parallel)
@@ -92,9 +84,7 @@ Without it, the standard AWS credential chain is used; AWS_ENDPOINT_URL is honou
 						rs[i].Error = r.Err.Error()
 					}
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rs); err != nil {
+				if err := writeJSON(out, rs); err != nil {
 					return err
 				}
 			} else {

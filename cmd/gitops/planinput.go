@@ -76,14 +76,9 @@ func planJSONs(ctx context.Context, g *globalOptions, f *tfFlags, specs []*envsp
 		}
 		return [][]byte{data}, nil
 	}
-	reqs := make([]tf.PlanRequest, len(specs))
-	for i, spec := range specs {
-		vars, err := spec.Render()
-		if err != nil {
-			return nil, fmt.Errorf("render %s: %w", spec.Name, err)
-		}
-		reqs[i] = tf.PlanRequest{Env: spec.Name, TFVars: vars, HeadSHA: gitHead(g.repoDir)}
-		fmt.Fprintf(progress, "%s: planning…\n", spec.Name)
+	reqs, err := planRequests(g, f, specs, progress, func(int) io.Writer { return nil })
+	if err != nil {
+		return nil, err
 	}
 	out := make([][]byte, len(specs))
 	for i, r := range s.runner.PlanMany(ctx, reqs, 0) {
@@ -98,4 +93,31 @@ func planJSONs(ctx context.Context, g *globalOptions, f *tfFlags, specs []*envsp
 		out[i] = data
 	}
 	return out, nil
+}
+
+// planRequests renders each spec into a plan request and says on progress
+// that it is being planned. output gives the writer for the i-th
+// environment's terraform output (nil discards it); with --verbose the output
+// is also streamed to progress, prefixed with the environment.
+func planRequests(g *globalOptions, f *tfFlags, specs []*envspec.Spec, progress io.Writer, output func(i int) io.Writer) ([]tf.PlanRequest, error) {
+	head := gitHead(g.repoDir)
+	reqs := make([]tf.PlanRequest, len(specs))
+	for i, spec := range specs {
+		vars, err := spec.Render()
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", spec.Name, err)
+		}
+		out := output(i)
+		if f.verbose {
+			stream := &prefixWriter{prefix: spec.Name + " | ", w: progress}
+			if out == nil {
+				out = stream
+			} else {
+				out = io.MultiWriter(out, stream)
+			}
+		}
+		reqs[i] = tf.PlanRequest{Env: spec.Name, TFVars: vars, HeadSHA: head, Output: out}
+		fmt.Fprintf(progress, "%s: planning…\n", spec.Name)
+	}
+	return reqs, nil
 }

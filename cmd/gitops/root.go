@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
+
 	"github.com/spf13/cobra"
 )
 
@@ -25,4 +28,11 @@ reviewed plan. The same engines run behind the GitHub App (gitops serve).`,
 	root.PersistentFlags().StringVar(&g.repoDir, "repo", ".", "root of the gitops repository (holds environments/, terraform/, policy/)")
 	root.AddCommand(subcommands(g)...)
 	return root
+}
+
+// writeJSON is the --json output of every command: indented, one document.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

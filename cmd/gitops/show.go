@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -28,9 +27,7 @@ func newShowCmd(g *globalOptions) *cobra.Command {
 			out := cmd.OutOrStdout()
 			switch {
 			case g.json:
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(p)
+				return writeJSON(out, p)
 			case full:
 				text, err := os.ReadFile(p.TextFile)
 				if err != nil {

@@ -35,12 +35,18 @@ func envOr(key, def string) string {
 
 func (f *tfFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.local, "local", false, "start a local AWS emulator (moto) for this run: no AWS account needed, state lives as long as the command")
-	fs.StringVar(&f.workDir, "work-dir", envOr("GITOPS_WORK_DIR", ""), "where terraform working directories and plans are kept (default <repo>/.gitops) [$GITOPS_WORK_DIR]")
+	f.registerLocal(fs)
 	fs.StringVar(&f.stateBucket, "state-bucket", envOr("GITOPS_STATE_BUCKET", "inventory-management-tfstate"), "S3 bucket holding terraform state [$GITOPS_STATE_BUCKET]")
 	fs.StringVar(&f.lockTable, "lock-table", envOr("GITOPS_LOCK_TABLE", "inventory-management-tflock"), "DynamoDB table for terraform state locking [$GITOPS_LOCK_TABLE]")
 	fs.StringVar(&f.stateRegion, "state-region", envOr("GITOPS_STATE_REGION", "us-east-1"), "region of the state bucket and lock table [$GITOPS_STATE_REGION]")
-	fs.StringVar(&f.mirror, "provider-mirror", envOr("GITOPS_PROVIDER_MIRROR", tf.DefaultMirror), "terraform provider filesystem mirror; providers in it are never downloaded [$GITOPS_PROVIDER_MIRROR]")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "stream terraform's own output to stderr")
+}
+
+// registerLocal registers the flags that say where terraform runs on this
+// machine (also used by commands that need no AWS, such as validate --terraform).
+func (f *tfFlags) registerLocal(fs *pflag.FlagSet) {
+	fs.StringVar(&f.workDir, "work-dir", envOr("GITOPS_WORK_DIR", ""), "where terraform working directories and plans are kept (default <repo>/.gitops) [$GITOPS_WORK_DIR]")
+	fs.StringVar(&f.mirror, "provider-mirror", envOr("GITOPS_PROVIDER_MIRROR", tf.DefaultMirror), "terraform provider filesystem mirror; providers in it are never downloaded [$GITOPS_PROVIDER_MIRROR]")
 }
 
 // session is an opened terraform runner, with the emulator it may run against.

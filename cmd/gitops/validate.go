@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -10,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitops-bot/gitops/bot/envspec"
-	"github.com/gitops-bot/gitops/bot/tf"
 )
 
 func newValidateCmd(g *globalOptions) *cobra.Command {
@@ -45,9 +43,7 @@ all of them at once; the exit code is 1 when any file is invalid. With
 				for _, s := range specs {
 					r.Environments = append(r.Environments, s.Name)
 				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if encErr := enc.Encode(r); encErr != nil {
+				if encErr := writeJSON(out, r); encErr != nil {
 					return encErr
 				}
 				if err != nil {
@@ -68,8 +64,7 @@ all of them at once; the exit code is 1 when any file is invalid. With
 		},
 	}
 	cmd.Flags().BoolVar(&withTerraform, "terraform", false, "also run terraform validate on terraform/stack")
-	cmd.Flags().StringVar(&f.workDir, "work-dir", envOr("GITOPS_WORK_DIR", ""), "where terraform working directories are kept (default <repo>/.gitops) [$GITOPS_WORK_DIR]")
-	cmd.Flags().StringVar(&f.mirror, "provider-mirror", envOr("GITOPS_PROVIDER_MIRROR", tf.DefaultMirror), "terraform provider filesystem mirror [$GITOPS_PROVIDER_MIRROR]")
+	f.registerLocal(cmd.Flags())
 	return cmd
 }
 
