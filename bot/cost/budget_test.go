@@ -3,7 +3,6 @@ package cost
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -162,31 +161,6 @@ func TestUsageFile(t *testing.T) {
 	}
 	if _, err := LoadUsage(bad); err == nil || err.Error() != bad+`:2:3: unknown field "gb_per_mnth"` {
 		t.Errorf("bad usage file: err = %v, want it at file:line:col", err)
-	}
-}
-
-// failingTransport fails the test on any HTTP request.
-type failingTransport struct{ t *testing.T }
-
-func (f failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	f.t.Errorf("network call to %s on the default path", r.URL)
-	return nil, http.ErrHandlerTimeout
-}
-
-// Not parallel: it swaps http.DefaultTransport for the duration of the test.
-func TestDefaultPathMakesNoNetworkCall(t *testing.T) {
-	saved := http.DefaultTransport
-	http.DefaultTransport = failingTransport{t}
-	t.Cleanup(func() { http.DefaultTransport = saved })
-
-	if _, err := DefaultCatalogue(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := EstimatePlanJSON(realPlan(t, "staging-create"), Options{Budget: envspec.Budget{MonthlyUSD: 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := EstimateSpec(contractSpec("dev", "us-west-2", "db.t3.micro", 1), Options{Budget: envspec.Budget{MonthlyUSD: 1}}); err != nil {
-		t.Fatal(err)
 	}
 }
 
