@@ -1,12 +1,65 @@
 package cost
 
 import (
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
 )
 
-var fargateSizes = [][2]int{{256, 512}, {256, 1024}, {512, 1024}, {512, 2048}, {1024, 2048}, {1024, 4096}, {2048, 4096}, {4096, 8192}}
+// fargateLinux is AWS's table of task sizes for Linux tasks on Fargate, as
+// documented: CPU units → the memory sizes (MiB) accepted with them.
+// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html
+var fargateLinux = []struct {
+	cpu    int
+	memory []int
+}{
+	{256, []int{512, 1024, 2048}},
+	{512, mibRange(1024, 4096, 1024)},
+	{1024, mibRange(2048, 8192, 1024)},
+	{2048, mibRange(4096, 16384, 1024)},
+	{4096, mibRange(8192, 30720, 1024)},
+	{8192, mibRange(16384, 61440, 4096)},
+	{16384, mibRange(32768, 122880, 8192)},
+}
+
+func mibRange(from, to, step int) []int {
+	var out []int
+	for m := from; m <= to; m += step {
+		out = append(out, m)
+	}
+	return out
+}
+
+// fargateSize is one cpu/memory pair Fargate accepts.
+type fargateSize struct{ cpu, memory int }
+
+// fargateSizes are every documented pair.
+var fargateSizes = func() []fargateSize {
+	var out []fargateSize
+	for _, f := range fargateLinux {
+		for _, m := range f.memory {
+			out = append(out, fargateSize{f.cpu, m})
+		}
+	}
+	return out
+}()
+
+// growthSteps are the documented pairs that can grow into another documented
+// pair by more CPU alone (same memory) or more memory alone (same CPU).
+func growthSteps() (cpu, memory [][2]fargateSize) {
+	for _, a := range fargateSizes {
+		for _, b := range fargateSizes {
+			switch {
+			case b.cpu > a.cpu && b.memory == a.memory:
+				cpu = append(cpu, [2]fargateSize{a, b})
+			case b.cpu == a.cpu && b.memory > a.memory:
+				memory = append(memory, [2]fargateSize{a, b})
+			}
+		}
+	}
+	return cpu, memory
+}
 
 type genService struct {
 	name        string
@@ -21,7 +74,7 @@ func genServices(t *rapid.T) []genService {
 	for i := range out {
 		size := rapid.SampledFrom(fargateSizes).Draw(t, "size")
 		out[i] = genService{
-			name: string(rune('a' + i)), cpu: size[0], memory: size[1],
+			name: string(rune('a' + i)), cpu: size.cpu, memory: size.memory,
 			tasks: rapid.IntRange(0, 10).Draw(t, "tasks"),
 			arm:   rapid.Bool().Draw(t, "arm"), spot: rapid.Bool().Draw(t, "spot"),
 		}
@@ -56,23 +109,40 @@ func stackOf(svcs []genService) []res {
 	return rs
 }
 
-func TestPropertyMoreCapacityNeverCostsLess(t *testing.T) {
+// More tasks, more CPU or more memory for one service always costs strictly
+// more: each is billed (tasks × vCPU-hours and GB-hours), so an estimate that
+// stays the same ignores one of them. Sizes only grow into documented pairs.
+func TestPropertyMoreCapacityCostsMore(t *testing.T) {
+	cpuSteps, memorySteps := growthSteps()
+	if len(cpuSteps) == 0 || len(memorySteps) == 0 {
+		t.Fatal("no growth steps in the Fargate table")
+	}
 	rapid.Check(t, func(t *rapid.T) {
 		svcs := genServices(t)
-		base := mustEstimate(t, planOf(nil, stackOf(svcs)), Options{})
 		i := rapid.IntRange(0, len(svcs)-1).Draw(t, "which")
-		grown := append([]genService(nil), svcs...)
-		switch rapid.IntRange(0, 2).Draw(t, "how") {
-		case 0:
-			grown[i].tasks++
-		case 1:
-			grown[i].cpu *= 2
-		case 2:
-			grown[i].memory += 1024
+		how := rapid.SampledFrom([]string{"tasks", "cpu", "memory"}).Draw(t, "how")
+		var to fargateSize
+		if how != "tasks" {
+			steps := cpuSteps
+			if how == "memory" {
+				steps = memorySteps
+			}
+			step := rapid.SampledFrom(steps).Draw(t, how+" step")
+			// A service with no task costs nothing whatever its size.
+			svcs[i].cpu, svcs[i].memory, svcs[i].tasks = step[0].cpu, step[0].memory, max(1, svcs[i].tasks)
+			to = step[1]
 		}
+		grown := slices.Clone(svcs)
+		switch how {
+		case "tasks":
+			grown[i].tasks += rapid.IntRange(1, 3).Draw(t, "more tasks")
+		default:
+			grown[i].cpu, grown[i].memory = to.cpu, to.memory
+		}
+		base := mustEstimate(t, planOf(nil, stackOf(svcs)), Options{})
 		more := mustEstimate(t, planOf(nil, stackOf(grown)), Options{})
-		if more.After < base.After {
-			t.Fatalf("growing %+v → %+v lowered the estimate %.6f → %.6f", svcs[i], grown[i], base.After, more.After)
+		if more.After <= base.After {
+			t.Fatalf("more %s for %+v → %+v did not raise the estimate: %.6f → %.6f", how, svcs[i], grown[i], base.After, more.After)
 		}
 	})
 }
