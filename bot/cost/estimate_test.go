@@ -143,11 +143,27 @@ func TestComponents(t *testing.T) {
 			want:    2 * cacheMicro * hours,
 		},
 		{
+			name: "cluster-mode replication group pays every shard's primary and replicas: 3 shards × (1 + 2) = 9 nodes",
+			after: []res{{module: "module.elasticache", typ: "aws_elasticache_replication_group", name: "this",
+				values: map[string]any{"engine": "redis", "node_type": "cache.t3.micro", "num_node_groups": 3.0, "replicas_per_node_group": 2.0, "num_cache_clusters": nil},
+				// As planned on create: the cluster count is computed by AWS.
+				unknown: map[string]any{"num_cache_clusters": true}}},
+			address: "module.elasticache.aws_elasticache_replication_group.this",
+			want:    9 * cacheMicro * hours,
+		},
+		{
 			name: "internet-facing ALB pays hours, default 1 LCU and one IPv4 address per subnet",
 			after: []res{{module: "module.alb", typ: "aws_lb", name: "this", values: map[string]any{
 				"load_balancer_type": "application", "internal": false, "subnets": []any{"subnet-a", "subnet-b", "subnet-c"}}}},
 			address: "module.alb.aws_lb.this",
 			want:    albHour*hours + 1*lcuHour*hours + 3*ipv4Hour*hours,
+		},
+		{
+			name: "internal ALB has no public IPv4 address: hours and LCUs only",
+			after: []res{{module: "module.alb", typ: "aws_lb", name: "this", values: map[string]any{
+				"load_balancer_type": "application", "internal": true, "subnets": []any{"subnet-a", "subnet-b"}}}},
+			address: "module.alb.aws_lb.this",
+			want:    albHour*hours + 1*lcuHour*hours,
 		},
 		{
 			name: "ALB with subnets unknown until apply counts the public subnets in the plan; LCUs from the usage file",
@@ -183,6 +199,19 @@ func TestComponents(t *testing.T) {
 			usage:   Usage{Logs: LogsUsage{GBPerGroupPerMonth: f64(3)}},
 			address: `module.ecs_service["api"].aws_cloudwatch_log_group.this`,
 			want:    3*logIngest + 3*(7/(hours/24))*logStore,
+		},
+		{
+			name:    "log group that never expires (retention 0) is priced as 12 months of storage",
+			after:   []res{{module: `module.ecs_service["api"]`, typ: "aws_cloudwatch_log_group", name: "this", values: map[string]any{"retention_in_days": 0.0}}},
+			usage:   Usage{Logs: LogsUsage{GBPerGroupPerMonth: f64(3)}},
+			address: `module.ecs_service["api"].aws_cloudwatch_log_group.this`,
+			want:    3*logIngest + 3*12*logStore,
+		},
+		{
+			name:    "log group without a retention never expires either",
+			after:   []res{{module: `module.ecs_service["api"]`, typ: "aws_cloudwatch_log_group", name: "this", values: map[string]any{}}},
+			address: `module.ecs_service["api"].aws_cloudwatch_log_group.this`,
+			want:    DefaultLogGBPerGroupMonth*logIngest + DefaultLogGBPerGroupMonth*12*logStore,
 		},
 		{
 			name:    "secret is a flat monthly price",
