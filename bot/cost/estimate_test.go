@@ -274,24 +274,27 @@ func TestUnpricedResourcesAreListedNotZero(t *testing.T) {
 	}
 }
 
+// contractMonthly is the monthly cost of contractSpec worked out from the
+// prices above, for the database's hourly price and the tasks per service.
+func contractMonthly(dbHour, tasks float64) float64 {
+	big := (0.5*fargateVCPU + 1*fargateGB) * hours      // a 512/1024 task
+	small := (0.25*fargateVCPU + 0.5*fargateGB) * hours // a 256/512 task
+	return 2*(natHour*hours+5*natGB) +                  // two NAT gateways sharing 10 GB
+		2*ipv4Hour*hours + // their EIPs
+		albHour*hours + lcuHour*hours + 2*ipv4Hour*hours + // ALB in 2 subnets
+		dbHour*hours + 20*gp3 + cacheMicro*hours +
+		3*secretMonth + hostedZone +
+		6*(0.5*logIngest+0.5*(7/(hours/24))*logStore) + 6*ecrGBMonth +
+		tasks*(3*big+3*small) + 6*tasks*cloudMapRes
+}
+
 func TestContractEnvironmentTotals(t *testing.T) {
-	// Worked out from the prices above: per task of 512/1024 and 256/512.
-	big := (0.5*fargateVCPU + 1*fargateGB) * hours
-	small := (0.25*fargateVCPU + 0.5*fargateGB) * hours
-	fixed := func(db float64) float64 {
-		return 2*(natHour*hours+5*natGB) + // two NAT gateways sharing 10 GB
-			2*ipv4Hour*hours + // their EIPs
-			albHour*hours + lcuHour*hours + 2*ipv4Hour*hours + // ALB in 2 subnets
-			db*hours + 20*gp3 + cacheMicro*hours +
-			3*secretMonth + hostedZone +
-			6*(0.5*logIngest+0.5*(7/(hours/24))*logStore) + 6*ecrGBMonth
-	}
 	for _, tt := range []struct {
 		spec *envspec.Spec
 		want float64
 	}{
-		{contractSpec("dev", "us-west-2", "db.t3.micro", 1), fixed(t3micro) + 3*big + 3*small + 6*cloudMapRes},
-		{contractSpec("staging", "us-east-1", "db.t3.small", 2), fixed(t3small) + 2*(3*big+3*small) + 12*cloudMapRes},
+		{contractSpec("dev", "us-west-2", "db.t3.micro", 1), contractMonthly(t3micro, 1)},
+		{contractSpec("staging", "us-east-1", "db.t3.small", 2), contractMonthly(t3small, 2)},
 	} {
 		e, err := EstimateSpec(tt.spec, Options{})
 		if err != nil {
@@ -312,5 +315,114 @@ func TestRegionMustBeKnown(t *testing.T) {
 	_, err = EstimatePlan(planOf(nil, nil), Options{})
 	if err == nil || !strings.Contains(err.Error(), "region unknown") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// doubledInUSWest2 is the embedded catalogue with every us-west-2 price
+// doubled. The embedded prices of us-east-1 and us-west-2 are the same for
+// everything the stack uses, so without it a lookup that ignored the region
+// would go unnoticed.
+func doubledInUSWest2(t *testing.T) *Catalogue {
+	t.Helper()
+	base, err := DefaultCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *base
+	c.Regions = make(map[string]map[string]Price, len(base.Regions))
+	for region, prices := range base.Regions {
+		c.Regions[region] = make(map[string]Price, len(prices))
+		for key, p := range prices {
+			if region == "us-west-2" {
+				p.USD *= 2
+			}
+			c.Regions[region][key] = p
+		}
+	}
+	return &c
+}
+
+func TestPricesAreThoseOfTheEstimatesRegion(t *testing.T) {
+	cat := doubledInUSWest2(t)
+	twoTasks := 2 * (0.5*fargateVCPU + 1*fargateGB) * hours
+	tests := []struct {
+		name     string
+		estimate func() (*Estimate, error)
+		region   string
+		want     float64 // e.After, or e.Delta for a plan that changes an applied stack
+		saving   float64 // the "Single NAT gateway" saving, when the budget is exceeded
+	}{
+		{
+			name: "a plan in us-east-1 (from the options) is priced at us-east-1's rates",
+			estimate: func() (*Estimate, error) {
+				return EstimatePlan(planOf(nil, service("api", 512, 1024, 2, "X86_64")), Options{Region: "us-east-1", Catalogue: cat})
+			},
+			region: "us-east-1",
+			want:   twoTasks,
+		},
+		{
+			name: "a plan in us-west-2 (from the options) is priced at us-west-2's rates",
+			estimate: func() (*Estimate, error) {
+				return EstimatePlan(planOf(nil, service("api", 512, 1024, 2, "X86_64")), Options{Region: "us-west-2", Catalogue: cat})
+			},
+			region: "us-west-2",
+			want:   2 * twoTasks,
+		},
+		{
+			name: "a plan's region comes from its spec output: dev's scale-down in us-west-2",
+			estimate: func() (*Estimate, error) {
+				return EstimatePlanJSON(realPlan(t, "dev-scale-down"), Options{Catalogue: cat})
+			},
+			region: "us-west-2",
+			want:   2 * -72.4802, // 4 tasks of 512/1024 and 4 Cloud Map instances fewer
+		},
+		{
+			name: "a spec's region: dev in us-west-2, and its savings, at us-west-2's rates",
+			estimate: func() (*Estimate, error) {
+				return EstimateSpec(contractSpec("dev", "us-west-2", "db.t3.micro", 1), Options{Catalogue: cat, Budget: envspec.Budget{MonthlyUSD: 1}})
+			},
+			region: "us-west-2",
+			want:   2 * contractMonthly(t3micro, 1),
+			saving: 2 * (natHour + ipv4Hour) * hours,
+		},
+		{
+			name: "a spec's region: staging in us-east-1, and its savings, at us-east-1's rates",
+			estimate: func() (*Estimate, error) {
+				return EstimateSpec(contractSpec("staging", "us-east-1", "db.t3.small", 2), Options{Catalogue: cat, Budget: envspec.Budget{MonthlyUSD: 1}})
+			},
+			region: "us-east-1",
+			want:   contractMonthly(t3small, 2),
+			saving: (natHour + ipv4Hour) * hours,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := tt.estimate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Region != tt.region {
+				t.Errorf("region %q, want %q", e.Region, tt.region)
+			}
+			got := e.After
+			if e.Before != 0 {
+				got = e.Delta
+			}
+			if !near(got, tt.want) {
+				t.Errorf("estimate %.6f, want %.6f", got, tt.want)
+			}
+			if tt.saving == 0 {
+				return
+			}
+			for _, s := range e.Budget.Savings {
+				if s.Name == "Single NAT gateway" {
+					if !near(s.MonthlyUSD, tt.saving) {
+						t.Errorf("single NAT saves %.6f, want %.6f", s.MonthlyUSD, tt.saving)
+					}
+					return
+				}
+			}
+			t.Errorf("no single NAT saving in %+v", e.Budget.Savings)
+		})
 	}
 }
