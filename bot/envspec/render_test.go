@@ -126,7 +126,7 @@ func TestSchemaAgreesWithDecode(t *testing.T) {
 	}
 	rejected := []string{
 		"unknown-top", "unknown-nested", "unknown-section-key", "int-not-number", "int-quoted", "int-float",
-		"bool-yes", "string-number", "section-scalar", "section-null", "services-list", "fargate-pair",
+		"bool-yes", "string-number", "section-scalar", "section-null", "services-list", "fargate-pair", "fargate-pair-step",
 		"fargate-pair-range", "cpu-invalid", "cidr-malformed", "cidr-prefix", "cidr-ipv6", "desired-negative",
 		"desired-too-high", "unknown-region", "name-invalid", "missing-required", "missing-section", "missing-cpu",
 		"nat-invalid", "azs-range", "arch-invalid", "pattern-private", "pattern-no-slash", "log-retention",
