@@ -426,3 +426,48 @@ func TestPricesAreThoseOfTheEstimatesRegion(t *testing.T) {
 		})
 	}
 }
+
+// northAmericaBillingCodes are the documented region codes of North America
+// and the prefix their usage types carry in the Price List and the bill.
+// https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-region-billing-codes.html
+var northAmericaBillingCodes = map[string]string{
+	"us-east-1": "USE1", "us-east-2": "USE2", "us-west-1": "USW1", "us-west-2": "USW2",
+	"ca-central-1": "CAN1", "ca-west-1": "CAN2", "mx-central-1": "MXC1",
+}
+
+// Every region the catalogue prices is a documented region code, and each of
+// its regional prices is quoted for that region's usage type, so a price
+// copied from another region is caught (us-east-1's usage types may also
+// have no prefix, as AWS writes them).
+func TestCatalogueRegionsAreAWSRegions(t *testing.T) {
+	cat, err := DefaultCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cat.RegionNames(); len(got) != 2 || got[0] != "us-east-1" || got[1] != "us-west-2" {
+		t.Errorf("catalogue regions %v, want us-east-1 and us-west-2 (where dev and staging run)", got)
+	}
+	for _, region := range cat.RegionNames() {
+		code, ok := northAmericaBillingCodes[region]
+		if !ok {
+			t.Errorf("%s is not a documented region code (of those listed here)", region)
+			continue
+		}
+		for key, p := range cat.Regions[region] {
+			if !p.RegionFilter {
+				continue // a global price, such as a hosted zone
+			}
+			prefix, _, _ := strings.Cut(p.UsageType, "-")
+			isRegionCode := false
+			for _, c := range northAmericaBillingCodes {
+				isRegionCode = isRegionCode || prefix == c
+			}
+			switch {
+			case isRegionCode && prefix != code:
+				t.Errorf("%s %s: usage type %s is another region's (%s's is %s)", region, key, p.UsageType, region, code)
+			case !isRegionCode && region != "us-east-1":
+				t.Errorf("%s %s: usage type %s has no region prefix; %s's is %s", region, key, p.UsageType, region, code)
+			}
+		}
+	}
+}
