@@ -51,6 +51,11 @@ test_rds_violations_denied if {
 	} with input as {"plan": plan([rc("aws_db_instance.this", "aws_db_instance", ["update"], db({"storage_encrypted": false, "backup_retention_period": 1, "publicly_accessible": true}))])}
 }
 
+# The boundary: 7 days pass (test_rds_compliant_passes), 6 are one short.
+test_rds_backups_kept_6_days_denied if {
+	rules.datastores.deny == {{"rule": "rds_backup_retention", "address": "aws_db_instance.this", "msg": "aws_db_instance.this: backup_retention_period is 6; at least 7 days required"}} with input as {"plan": plan([rc("aws_db_instance.this", "aws_db_instance", ["create"], db({"backup_retention_period": 6}))])}
+}
+
 test_redis_encrypted_as_strings_passes if {
 	# AWS provider 6 types the flags as strings.
 	count(rules.datastores.deny) == 0 with input as {"plan": plan([rc("aws_elasticache_replication_group.this", "aws_elasticache_replication_group", ["create"], {"at_rest_encryption_enabled": "true", "transit_encryption_enabled": true})])}
