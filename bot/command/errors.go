@@ -68,15 +68,22 @@ func commandWord(w string) string {
 	return quote(w)
 }
 
-// maxListed bounds the environment names an error lists.
-const maxListed = 10
+// maxListBytes bounds the list of environment names an error shows.
+const maxListBytes = 120
 
-// list renders names as "dev, staging", at most maxListed of them.
+// list renders names as "dev, staging", cut after maxListBytes.
 func list(names []string) string {
-	if len(names) <= maxListed {
-		return strings.Join(names, ", ")
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 && b.Len()+len(n) > maxListBytes {
+			return b.String() + ", … (" + strconv.Itoa(len(names)) + " in all)"
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
 	}
-	return strings.Join(names[:maxListed], ", ") + ", … (" + strconv.Itoa(len(names)) + " in all)"
+	return b.String()
 }
 
 // nearest returns the candidate closest to s by edit distance, if one is

@@ -116,13 +116,15 @@ func (p *parser) isEnv(s string) bool {
 // are known, a well-formed one always.
 func (p *parser) env(w word) error {
 	if len(p.known) > 0 && !p.isEnv(w.text) {
+		// Offer only the names that can be accepted.
+		valid := slices.DeleteFunc(slices.Clone(p.known), func(s string) bool { return !envRe.MatchString(s) })
 		msg := "unknown environment " + quote(w.text)
 		if strings.ContainsAny(w.text, ",;") {
 			msg += " (separate environments with spaces)"
-		} else if s, ok := suggest(w.text, p.known); ok {
+		} else if s, ok := suggest(w.text, valid); ok {
 			msg += " (did you mean " + s + "?)"
 		}
-		return &Error{Msg: msg + "; environments: " + list(p.known), Col: w.col}
+		return &Error{Msg: msg + "; environments: " + list(valid), Col: w.col}
 	}
 	if !envRe.MatchString(w.text) {
 		return &Error{Msg: "invalid environment name " + quote(w.text) + ": a lowercase letter, then up to 30 lowercase letters, digits or dashes", Col: w.col}

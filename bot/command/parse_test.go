@@ -21,6 +21,15 @@ type parseCase struct {
 	col  int
 }
 
+// manyEnvs are 40 environments, env-00 to env-39.
+var manyEnvs = func() []string {
+	var envs []string
+	for i := range 40 {
+		envs = append(envs, fmt.Sprintf("env-%02d", i))
+	}
+	return envs
+}()
+
 var parseCases = []parseCase{
 	// Every command.
 	{name: "plan without environments plans every affected one", body: "/plan", want: Plan{}},
@@ -94,6 +103,8 @@ var parseCases = []parseCase{
 	{name: "environment name longer than 31 characters is an error", body: "/plan a" + strings.Repeat("b", 31), opts: &Options{}, err: `invalid environment name "abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": a lowercase letter, then up to 30 lowercase letters, digits or dashes`, col: 7},
 	{name: "environment name of 31 characters is accepted", body: "/plan a" + strings.Repeat("b", 30), opts: &Options{}, want: Plan{Envs: []string{"a" + strings.Repeat("b", 30)}}},
 	{name: "a known environment with a malformed name is still refused", body: "/plan Prod", opts: &Options{Envs: []string{"Prod"}}, err: `invalid environment name "Prod": a lowercase letter, then up to 30 lowercase letters, digits or dashes`, col: 7},
+	{name: "unknown environment lists only the well-formed known ones", body: "/plan prod", opts: &Options{Envs: []string{"dev", "Bad Name", "staging"}}, err: `unknown environment "prod"; environments: dev, staging`, col: 7},
+	{name: "a long list of environments is cut", body: "/plan x", opts: &Options{Envs: manyEnvs}, err: `unknown environment "x"; environments: env-00, env-01, env-02, env-03, env-04, env-05, env-06, env-07, env-08, env-09, env-10, env-11, env-12, env-13, env-14, … (40 in all)`, col: 7},
 	{name: "duplicate environment without known ones is an error", body: "/unlock a b a", opts: &Options{}, err: `environment "a" given twice`, col: 13},
 
 	// approve-policy.
