@@ -30,7 +30,7 @@ var regions = []string{
 	"ap-east-1", "ap-east-2",
 	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
 	"ap-south-1", "ap-south-2",
-	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
 	"ca-central-1", "ca-west-1",
 	"eu-central-1", "eu-central-2",
 	"eu-north-1",
