@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/gitops-bot/gitops/bot/envspec"
@@ -58,9 +60,14 @@ func keep(t *testing.T, p *tf.Plan, name string) {
 	}
 }
 
+// sources is the terraform tree each test's runner plans, by test name.
+var sources = map[string]string{}
+
 var backend = localaws.Backend{Bucket: "tfstate-test", Table: "tflock-test", Region: "us-east-1"}
 
-// newRunner resets the shared emulator and returns a runner on a fresh work dir.
+// newRunner resets the shared emulator and returns a runner on a fresh work
+// dir, planning a copy of the repository's terraform/ that the test may edit
+// (its path is the runner's source, see sourceOf).
 func newRunner(t *testing.T) (*tf.Runner, *localaws.Emulator) {
 	t.Helper()
 	toolcheck.Require(t, "terraform")
@@ -76,8 +83,13 @@ func newRunner(t *testing.T) (*tf.Runner, *localaws.Emulator) {
 	if err := emu.Bootstrap(ctx, backend); err != nil {
 		t.Fatal(err)
 	}
+	src := t.TempDir()
+	if err := os.CopyFS(src, os.DirFS(filepath.Join("..", "..", "terraform"))); err != nil {
+		t.Fatal(err)
+	}
+	sources[t.Name()] = src
 	r, err := tf.New(tf.Options{
-		SourceDir: filepath.Join("..", "..", "terraform"),
+		SourceDir: src,
 		WorkDir:   t.TempDir(),
 		Backend:   tf.Backend{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region, Endpoint: emu.Endpoint()},
 		Env:       emu.Env(),
@@ -172,6 +184,7 @@ func TestStagingAppliesAndReplansClean(t *testing.T) {
 	vars := render(t, "../../environments/staging.yaml", "staging")
 	p := plan(t, r, "staging", vars)
 	keep(t, p, "staging-create")
+	matchesFixture(t, p, "staging-create")
 	if p.Summary.Add < 40 || p.Summary.Change != 0 || p.Summary.Destroy != 0 {
 		t.Fatalf("first staging plan: +%d ~%d -%d, want ~50 to add and nothing else", p.Summary.Add, p.Summary.Change, p.Summary.Destroy)
 	}
@@ -210,10 +223,18 @@ func TestDevScaleDownLifecycle(t *testing.T) {
 	after := render(t, "../../environments/dev.yaml", "dev")
 	create := plan(t, r, "dev", before)
 	keep(t, create, "dev-pre-scale-down-create")
+	matchesFixture(t, create, "dev-pre-scale-down-create")
 	apply(t, r, create, before)
 
-	scaleDown := plan(t, r, "dev", after)
+	// Every output of a plan of the applied environment, terraform's own
+	// (what -v streams) and gitops' notices, is kept to look for secrets in.
+	var outputs bytes.Buffer
+	scaleDown, err := r.Plan(ctx, tf.PlanRequest{Env: "dev", TFVars: after, Output: &outputs, Progress: &outputs})
+	if err != nil {
+		t.Fatalf("plan dev: %v\n%s", err, outputs.String())
+	}
 	keep(t, scaleDown, "dev-scale-down")
+	matchesFixture(t, scaleDown, "dev-scale-down")
 	t.Run("scale-down plans exactly three in-place ECS service updates", func(t *testing.T) {
 		s := scaleDown.Summary
 		if s.Add != 0 || s.Change != 3 || s.Destroy != 0 {
@@ -275,7 +296,69 @@ func TestDevScaleDownLifecycle(t *testing.T) {
 		}
 	})
 
-	res := apply(t, r, scaleDown, after)
+	t.Run("a plan is refused when terraform/ changed since", func(t *testing.T) {
+		mainTF := filepath.Join(sources["TestDevScaleDownLifecycle"], "modules", "alb", "main.tf")
+		original, err := os.ReadFile(mainTF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(mainTF, append(original, []byte("\n# edited after the plan\n")...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Apply(ctx, tf.ApplyRequest{Plan: scaleDown, TFVars: after})
+		if err := os.WriteFile(mainTF, original, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(err, tf.ErrStalePlan) || !strings.Contains(err.Error(), "terraform/ changed since the plan was made") {
+			t.Fatalf("err = %v, want stale: terraform/ changed", err)
+		}
+	})
+
+	res, err := r.Apply(ctx, tf.ApplyRequest{Plan: scaleDown, TFVars: after, Output: &outputs, Progress: &outputs})
+	if err != nil {
+		t.Fatalf("apply dev: %v\n%s", err, outputs.String())
+	}
+	t.Run("no secret value is in any output or any file gitops keeps", func(t *testing.T) {
+		secrets := secretValues(t, emu, "us-west-2")
+		if len(secrets) < 3 {
+			t.Fatalf("found %d secrets with values in the emulator, want the 3 of the stack: the test no longer looks at the right thing", len(secrets))
+		}
+		if _, err := r.PlanJSON(ctx, competing); err != nil {
+			t.Fatal(err)
+		}
+		noSecretIn(t, "terraform's and gitops' output of plan and apply", outputs.Bytes(), secrets)
+		workDir := filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(scaleDown.File)))) // <work>/envs/dev/plans/<file>
+		files := 0
+		err := filepath.WalkDir(workDir, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || strings.Contains(path, "/.terraform/providers/") || strings.Contains(path, "/plugin-cache/") {
+				return nil
+			}
+			if strings.HasSuffix(path, ".tfplan") {
+				// terraform's plan file holds the prior state, secrets
+				// included, to apply it: kept private instead.
+				if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("plan file %s: mode %v, want 0600 (%v)", path, fi.Mode().Perm(), err)
+				}
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			files++
+			noSecretIn(t, path, data, secrets)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if files < 10 {
+			t.Fatalf("looked at %d files under %s, want the plans' records, JSON, text and variables", files, workDir)
+		}
+	})
 	t.Run("ECS reports the new desired counts", func(t *testing.T) {
 		counts := desiredCounts(t, emu, "us-west-2")
 		for svc, want := range map[string]int32{"api-gateway": 1, "inventory": 1, "location": 1, "user": 1, "reporting": 1, "ui": 1} {
@@ -357,4 +440,89 @@ func desiredCounts(t *testing.T, emu *localaws.Emulator, region string) map[stri
 		t.Fatalf("no ECS services found in %s", region)
 	}
 	return out
+}
+
+// matchesFixture checks that a plan made now touches the same resources with
+// the same actions as the plan kept in testdata/real, which the cost,
+// policy, report and CLI tests read: a change to terraform/ that changes the
+// plans fails here until the fixtures are written again (-write-plans).
+func matchesFixture(t *testing.T, p *tf.Plan, name string) {
+	t.Helper()
+	if *writePlans != "" {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "real", name+".plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture tfjson.Plan
+	if err := fixture.UnmarshalJSON(data); err != nil {
+		t.Fatalf("fixture %s: %v", name, err)
+	}
+	now, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made tfjson.Plan
+	if err := made.UnmarshalJSON(now); err != nil {
+		t.Fatal(err)
+	}
+	want, got := actionsByAddress(&fixture), actionsByAddress(&made)
+	for addr, a := range got {
+		if w, ok := want[addr]; !ok {
+			t.Errorf("%s: %s %s is not in the fixture", name, a, addr)
+		} else if w != a {
+			t.Errorf("%s: %s is %s now, %s in the fixture", name, addr, a, w)
+		}
+	}
+	for addr, a := range want {
+		if _, ok := got[addr]; !ok {
+			t.Errorf("%s: the fixture has %s %s, the plan made now does not", name, a, addr)
+		}
+	}
+	if t.Failed() {
+		t.Logf("terraform/ no longer makes the plans in testdata/real: regenerate them with go test ./bot/tf -run 'Staging|DevScaleDown' -write-plans $PWD/bot/tf/testdata/real")
+	}
+}
+
+func actionsByAddress(p *tfjson.Plan) map[string]string {
+	out := map[string]string{}
+	for _, rc := range p.ResourceChanges {
+		if rc.Change != nil && !rc.Change.Actions.NoOp() && !rc.Change.Actions.Read() {
+			out[rc.Address] = fmt.Sprint(rc.Change.Actions)
+		}
+	}
+	return out
+}
+
+// secretValues returns the values of every Secrets Manager secret in region.
+func secretValues(t *testing.T, emu *localaws.Emulator, region string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	c := secretsmanager.NewFromConfig(emu.Config(region))
+	list, err := c.ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, s := range list.SecretList {
+		v, err := c.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: s.ARN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := aws.ToString(v.SecretString); len(v) >= 8 {
+			out[aws.ToString(s.Name)] = v
+		}
+	}
+	return out
+}
+
+// noSecretIn fails when any secret value occurs in text.
+func noSecretIn(t *testing.T, where string, text []byte, secrets map[string]string) {
+	t.Helper()
+	for name, v := range secrets {
+		if bytes.Contains(text, []byte(v)) {
+			t.Errorf("the value of secret %s is in %s", name, where)
+		}
+	}
 }

@@ -23,22 +23,32 @@ type PlanRequest struct {
 	TFVars []byte
 	// HeadSHA is the commit being planned, when known; recorded with the plan.
 	HeadSHA string
-	// Output receives terraform's own output; nil discards it.
+	// Inputs are hashes of other inputs the plan will be reviewed with, by
+	// name (e.g. "policy": the rules that give its verdict). They are
+	// recorded, and Apply refuses the plan when one differs then.
+	Inputs map[string]string
+	// Output receives terraform's own output; nil discards it. Terraform
+	// masks the values it knows are sensitive there; data commands (show
+	// -json, state pull) never write to it.
 	Output io.Writer
+	// Progress receives gitops' own notices, such as a wait for another run
+	// on the same environment; nil discards them.
+	Progress io.Writer
 }
 
 // Plan runs terraform plan for req.Env and saves the plan file, its JSON and
 // its record under the environment's plans/ directory.
 func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
-	w, unlock, err := r.acquire(ctx, req.Env)
+	w, unlock, err := r.acquire(ctx, req.Env, req.Progress)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	tf, err := r.prepare(ctx, w, req.Output)
+	prep, err := r.prepare(ctx, w, req.Output, req.Progress)
 	if err != nil {
 		return nil, err
 	}
+	tf := prep.tf
 	// terraform plan prints the same human-readable plan as `terraform show`;
 	// keeping it saves a second run of terraform (and of the provider) per plan.
 	var text bytes.Buffer
@@ -78,11 +88,11 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 		// Rendering the JSON costs a terraform run that loads the provider's
 		// schema (about half a no-change plan); with no changes it is left to
 		// PlanJSON, for callers that want it.
-		if shown, err = tf.ShowPlanFile(ctx, planFile); err != nil {
+		if shown, err = prep.quiet.ShowPlanFile(ctx, planFile); err != nil {
 			return nil, fmt.Errorf("plan %s: show: %w", req.Env, err)
 		}
 	}
-	p, err := r.record(req, planFile, shown, specHash, now)
+	p, err := r.record(req, planFile, shown, specHash, prep.tree, now)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +127,7 @@ func prunePlans(dir string, keep int) error {
 	return nil
 }
 
-func (r *Runner) record(req PlanRequest, planFile string, shown *tfjson.Plan, specHash string, now time.Time) (*Plan, error) {
+func (r *Runner) record(req PlanRequest, planFile string, shown *tfjson.Plan, specHash, treeHash string, now time.Time) (*Plan, error) {
 	fileHash, err := fileSHA256(planFile)
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: hash plan file: %w", req.Env, err)
@@ -127,15 +137,17 @@ func (r *Runner) record(req PlanRequest, planFile string, shown *tfjson.Plan, sp
 		return nil, fmt.Errorf("plan %s: %w", req.Env, err)
 	}
 	p := &Plan{
-		Env:        req.Env,
-		File:       planFile,
-		TextFile:   planFile + ".txt",
-		FileSHA256: fileHash,
-		SpecSHA256: specHash,
-		State:      state,
-		HeadSHA:    req.HeadSHA,
-		CreatedAt:  now,
-		Changes:    shown != nil,
+		Env:             req.Env,
+		File:            planFile,
+		TextFile:        planFile + ".txt",
+		FileSHA256:      fileHash,
+		SpecSHA256:      specHash,
+		TerraformSHA256: treeHash,
+		Inputs:          req.Inputs,
+		State:           state,
+		HeadSHA:         req.HeadSHA,
+		CreatedAt:       now,
+		Changes:         shown != nil,
 	}
 	if shown != nil {
 		if err := p.setJSON(shown); err != nil {
@@ -170,7 +182,7 @@ func (r *Runner) PlanJSON(ctx context.Context, p *Plan) ([]byte, error) {
 	if p.JSONFile != "" {
 		return p.JSON()
 	}
-	w, unlock, err := r.acquire(ctx, p.Env)
+	w, unlock, err := r.acquire(ctx, p.Env, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +190,11 @@ func (r *Runner) PlanJSON(ctx context.Context, p *Plan) ([]byte, error) {
 	if got, err := fileSHA256(p.File); err != nil || got != p.FileSHA256 {
 		return nil, &StaleError{Env: p.Env, Reason: fmt.Sprintf("plan file %s is not the one recorded", p.File)}
 	}
-	tf, err := r.prepare(ctx, w, nil)
+	prep, err := r.prepare(ctx, w, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	shown, err := tf.ShowPlanFile(ctx, p.File)
+	shown, err := prep.quiet.ShowPlanFile(ctx, p.File)
 	if err != nil {
 		return nil, fmt.Errorf("show plan %s: %w", p.Env, err)
 	}

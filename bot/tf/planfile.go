@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gitops-bot/gitops/internal/safefile"
 )
 
 // Plan is a saved plan: the plan file terraform wrote, its JSON rendering and
@@ -30,6 +33,12 @@ type Plan struct {
 	SpecSHA256 string `json:"spec_sha256"`
 	// State is the state the plan was made against (from the plan file itself).
 	State StateVersion `json:"state"`
+	// TerraformSHA256 is the hash of the terraform/ tree the plan was made
+	// from; a plan is stale once the modules or the stack change.
+	TerraformSHA256 string `json:"terraform_sha256"`
+	// Inputs are hashes of other inputs the plan was reviewed with, by name
+	// (e.g. "policy": the rules that gave its verdict); see PlanRequest.Inputs.
+	Inputs map[string]string `json:"inputs,omitempty"`
 	// HeadSHA is the commit the plan was made for, when known.
 	HeadSHA string `json:"head_sha,omitempty"`
 	// Changes is false when terraform found nothing to change.
@@ -55,14 +64,30 @@ func (s StateVersion) String() string {
 // MetaPath is where a plan file's record is kept.
 func MetaPath(planFile string) string { return planFile + ".meta.json" }
 
+// Limits on the files of a saved plan, which may be named on the command
+// line or come from another machine: a record is ~2 KiB, plan JSON of the
+// stack ~1 MiB, a plan file ~200 KiB.
+const (
+	maxRecordSize = 1 << 20
+	// MaxPlanJSONSize bounds a plan's JSON rendering, saved or given.
+	MaxPlanJSONSize = 256 << 20
+	maxPlanFileSize = 256 << 20
+)
+
+var (
+	sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	gitSHARE = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
+)
+
 // LoadPlan reads the record of a saved plan from the plan file's path (or the
-// record's own path).
+// record's own path). The plan file, its JSON and its text are the files
+// beside that path, whatever the record says: a record copied elsewhere
+// never makes apply run another file. A record that is not well formed is an
+// error that says which field is wrong.
 func LoadPlan(path string) (*Plan, error) {
-	meta := path
-	if !strings.HasSuffix(path, ".meta.json") {
-		meta = MetaPath(path)
-	}
-	data, err := os.ReadFile(meta)
+	planFile := strings.TrimSuffix(path, ".meta.json")
+	meta := MetaPath(planFile)
+	data, err := safefile.ReadFile(meta, maxRecordSize)
 	if err != nil {
 		return nil, fmt.Errorf("load plan %s: %w (was it made by gitops plan?)", path, err)
 	}
@@ -70,7 +95,51 @@ func LoadPlan(path string) (*Plan, error) {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("load plan %s: %w", meta, err)
 	}
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("load plan %s: malformed record: %w", meta, err)
+	}
+	abs, err := filepath.Abs(planFile)
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", path, err)
+	}
+	p.File = abs
+	p.TextFile = abs + ".txt"
+	if p.JSONFile != "" {
+		p.JSONFile = abs + ".json"
+	}
 	return &p, nil
+}
+
+// check reports the first field of a record that cannot be right.
+func (p *Plan) check() error {
+	switch {
+	case !envNameRE.MatchString(p.Env):
+		return fmt.Errorf("env %q is not an environment name", p.Env)
+	case !sha256RE.MatchString(p.FileSHA256):
+		return fmt.Errorf("file_sha256 %q is not a sha256", p.FileSHA256)
+	case !sha256RE.MatchString(p.SpecSHA256):
+		return fmt.Errorf("spec_sha256 %q is not a sha256", p.SpecSHA256)
+	case p.JSONFile != "" && !sha256RE.MatchString(p.JSONSHA256):
+		return fmt.Errorf("json_sha256 %q is not a sha256", p.JSONSHA256)
+	case p.TerraformSHA256 != "" && !sha256RE.MatchString(p.TerraformSHA256):
+		return fmt.Errorf("terraform_sha256 %q is not a sha256", p.TerraformSHA256)
+	case p.HeadSHA != "" && !gitSHARE.MatchString(p.HeadSHA):
+		return fmt.Errorf("head_sha %q is not a commit id", p.HeadSHA)
+	}
+	for name, h := range p.Inputs {
+		if !sha256RE.MatchString(h) {
+			return fmt.Errorf("inputs.%s %q is not a sha256", name, h)
+		}
+	}
+	return nil
+}
+
+// short is the first 12 characters of a hash, for messages.
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
 
 func (p *Plan) save() error {
@@ -87,12 +156,12 @@ func (p *Plan) JSON() ([]byte, error) {
 	if p.JSONFile == "" {
 		return nil, fmt.Errorf("plan %s has no JSON rendering yet (no changes); use Runner.PlanJSON", p.File)
 	}
-	data, err := os.ReadFile(p.JSONFile)
+	data, err := safefile.ReadFile(p.JSONFile, MaxPlanJSONSize)
 	if err != nil {
 		return nil, fmt.Errorf("read plan JSON: %w", err)
 	}
 	if got := sha256Hex(data); got != p.JSONSHA256 {
-		return nil, fmt.Errorf("plan JSON %s changed since it was made (sha256 %s, recorded %s)", p.JSONFile, got[:12], p.JSONSHA256[:12])
+		return nil, fmt.Errorf("plan JSON %s changed since it was made (sha256 %s, recorded %s)", p.JSONFile, short(got), short(p.JSONSHA256))
 	}
 	return data, nil
 }
@@ -102,8 +171,9 @@ func sha256Hex(data []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// fileSHA256 hashes a plan file, refusing links and special files.
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path, maxPlanFileSize)
 	if err != nil {
 		return "", err
 	}

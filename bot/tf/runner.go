@@ -43,6 +43,10 @@ type Options struct {
 	Vars map[string]string
 	// Mirror is the provider filesystem mirror; default DefaultMirror.
 	Mirror string
+	// PluginCacheDir caches providers; default <WorkDir>/plugin-cache. Runners
+	// of many checkouts (the App's, one per pull request) share one, and
+	// their inits take turns on a lock beside it.
+	PluginCacheDir string
 }
 
 // Runner plans and applies terraform/stack per environment. It is safe for
@@ -81,7 +85,13 @@ func New(opts Options) (*Runner, error) {
 	if _, err := os.Stat(filepath.Join(opts.SourceDir, "stack")); err != nil {
 		return nil, fmt.Errorf("terraform source %s: no stack/ directory: %w", opts.SourceDir, err)
 	}
-	cfg := CLIConfig{Mirror: opts.Mirror, PluginCacheDir: filepath.Join(opts.WorkDir, "plugin-cache")}
+	if opts.PluginCacheDir == "" {
+		opts.PluginCacheDir = filepath.Join(opts.WorkDir, "plugin-cache")
+	}
+	if opts.PluginCacheDir, err = filepath.Abs(opts.PluginCacheDir); err != nil {
+		return nil, fmt.Errorf("plugin cache dir: %w", err)
+	}
+	cfg := CLIConfig{Mirror: opts.Mirror, PluginCacheDir: opts.PluginCacheDir}
 	path, err := cfg.Write(opts.WorkDir)
 	if err != nil {
 		return nil, err

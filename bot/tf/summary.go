@@ -303,3 +303,38 @@ func pathString(path []any) string {
 	}
 	return b.String()
 }
+
+// DiffChanges compares what two plans would do, resource by resource
+// (address, action and the attributes that change), and describes each
+// difference; none means the plans make the same changes. Apply on merge
+// applies the merge commit's plan only when it does what the reviewed plan
+// did.
+func DiffChanges(reviewed, now Summary) []string {
+	index := func(s Summary) map[string]ResourceChange {
+		m := make(map[string]ResourceChange, len(s.Resources))
+		for _, r := range s.Resources {
+			m[r.Address] = r
+		}
+		return m
+	}
+	a, b := index(reviewed), index(now)
+	var out []string
+	for addr, r := range a {
+		n, ok := b[addr]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: %s in the reviewed plan, unchanged now", addr, r.Action))
+		case n.Action != r.Action:
+			out = append(out, fmt.Sprintf("%s: %s in the reviewed plan, %s now", addr, r.Action, n.Action))
+		case strings.Join(n.Attributes, "\n") != strings.Join(r.Attributes, "\n"):
+			out = append(out, fmt.Sprintf("%s: changes %s now, %s in the reviewed plan", addr, strings.Join(n.Attributes, "; "), strings.Join(r.Attributes, "; ")))
+		}
+	}
+	for addr, n := range b {
+		if _, ok := a[addr]; !ok {
+			out = append(out, fmt.Sprintf("%s: %s now, not in the reviewed plan", addr, n.Action))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -3,6 +3,7 @@ package tf
 import (
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -112,5 +113,30 @@ func TestSpecChangesOnFirstApplyListEveryValue(t *testing.T) {
 	want := []SpecChange{{Path: "name", Before: "(none)", After: "dev"}, {Path: "network.azs", Before: "(none)", After: "2"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestDiffChanges(t *testing.T) {
+	svc := func(addr string, a Action, attrs ...string) ResourceChange {
+		return ResourceChange{Address: addr, Action: a, Attributes: attrs}
+	}
+	reviewed := Summary{Resources: []ResourceChange{svc("a", ActionUpdate, "desired_count: 3 → 1"), svc("b", ActionUpdate, "desired_count: 2 → 1")}}
+	tests := []struct {
+		name string
+		now  Summary
+		want []string
+	}{
+		{"the same changes in another order", Summary{Resources: []ResourceChange{reviewed.Resources[1], reviewed.Resources[0]}}, nil},
+		{"a resource no longer changing", Summary{Resources: reviewed.Resources[:1]}, []string{"b: update in the reviewed plan, unchanged now"}},
+		{"another value", Summary{Resources: []ResourceChange{reviewed.Resources[0], svc("b", ActionUpdate, "desired_count: 2 → 0")}}, []string{"b: changes desired_count: 2 → 0 now, desired_count: 2 → 1 in the reviewed plan"}},
+		{"a replacement instead of an update", Summary{Resources: []ResourceChange{reviewed.Resources[0], svc("b", ActionReplace)}}, []string{"b: update in the reviewed plan, replace now"}},
+		{"a resource added since", Summary{Resources: append(slices.Clone(reviewed.Resources), svc("c", ActionCreate))}, []string{"c: create now, not in the reviewed plan"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DiffChanges(reviewed, tt.now); !slices.Equal(got, tt.want) {
+				t.Fatalf("DiffChanges = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

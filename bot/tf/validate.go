@@ -13,7 +13,7 @@ import (
 // backend in a working directory of its own, so it needs no AWS access.
 func (r *Runner) ValidateStack(ctx context.Context) (*tfjson.ValidateOutput, error) {
 	w := workdir{root: filepath.Join(r.opts.WorkDir, "validate"), env: "validate"}
-	unlock, err := w.lock(ctx)
+	unlock, err := w.lock(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func (r *Runner) ValidateStack(ctx context.Context) (*tfjson.ValidateOutput, err
 	if err != nil {
 		return nil, err
 	}
-	if err := r.init(ctx, tf, tfexec.Backend(false)); err != nil {
+	if err := r.init(ctx, tf, nil, tfexec.Backend(false)); err != nil {
 		return nil, fmt.Errorf("terraform init (no backend): %w", err)
 	}
 	out, err := tf.Validate(ctx)

@@ -41,7 +41,7 @@ func gitops(t *testing.T, args ...string) (stdout, stderr string, code int) {
 func TestReadmePlanAllLocalPlansBothEnvironments(t *testing.T) {
 	toolcheck.Require(t, "terraform")
 	toolcheck.RequireModule(t, "moto", "pip install 'moto[server]==5.2.1'")
-	out, errOut, code := gitops(t, "--repo", "../..", "--json", "plan", "--all", "--local", "--work-dir", t.TempDir())
+	out, errOut, code := gitops(t, "-C", "../..", "--json", "plan", "--all", "--local", "--work-dir", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, errOut, out)
 	}
@@ -91,12 +91,12 @@ func TestCLIErrors(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"an invalid spec fails validate with file:line:col", []string{"--repo", bad, "validate"}, 1, "dev.yaml:"},
-		{"an invalid spec is never planned", []string{"--repo", bad, "plan", "dev"}, 1, "is not a Fargate CPU size"},
-		{"an unknown environment is a usage error", []string{"--repo", "../..", "plan", "prod"}, 2, `unknown environment "prod"`},
-		{"plan needs environments or --all", []string{"--repo", "../..", "plan"}, 2, "--all"},
-		{"apply refuses to run without a saved plan", []string{"--repo", "../..", "apply", "dev"}, 2, "--plan FILE is required"},
-		{"apply names a plan that does not exist", []string{"--repo", "../..", "apply", "dev", "--plan", "/nonexistent.tfplan"}, 1, "was it made by gitops plan"},
+		{"an invalid spec fails validate with file:line:col", []string{"-C", bad, "validate"}, 1, "dev.yaml:"},
+		{"an invalid spec is never planned", []string{"-C", bad, "plan", "dev"}, 1, "is not a Fargate CPU size"},
+		{"an unknown environment is a usage error", []string{"-C", "../..", "plan", "prod"}, 2, `unknown environment "prod"`},
+		{"plan needs environments or --all", []string{"-C", "../..", "plan"}, 2, "--all"},
+		{"apply refuses to run without a saved plan", []string{"-C", "../..", "apply", "dev"}, 2, "--plan FILE is required"},
+		{"apply names a plan that does not exist", []string{"-C", "../..", "apply", "dev", "--plan", "/nonexistent.tfplan"}, 1, "was it made by gitops plan"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gitops-bot/gitops/bot/cost"
-	"github.com/gitops-bot/gitops/bot/envspec"
+	"github.com/gitops-bot/gitops/bot/pipeline"
 	"github.com/gitops-bot/gitops/bot/report"
 )
 
@@ -54,7 +54,7 @@ prices.`,
 			}
 			failing := 0
 			for i, spec := range specs {
-				opts, err := costOptions(g, spec)
+				opts, err := pipeline.New(pipeline.Config{Dir: g.dir}).CostOptions(spec)
 				if err != nil {
 					return err
 				}
@@ -107,15 +107,6 @@ prices.`,
 	return cmd
 }
 
-// costOptions are the per-environment inputs of an estimate.
-func costOptions(g *globalOptions, spec *envspec.Spec) (cost.Options, error) {
-	usage, err := cost.LoadUsage(filepath.Join(g.repoDir, "environments", cost.UsageFileName(spec.Name)))
-	if err != nil {
-		return cost.Options{}, err
-	}
-	return cost.Options{Environment: spec.Name, Region: spec.Region, Usage: usage, Budget: spec.Budget}, nil
-}
-
 func newCostRefreshCmd(g *globalOptions) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
@@ -141,7 +132,7 @@ does not return are kept and listed. Commit the result to embed it in gitops.`,
 				return err
 			}
 			if out == "" {
-				out = filepath.Join(g.repoDir, "bot", "cost", "catalogue.json")
+				out = filepath.Join(g.dir, "bot", "cost", "catalogue.json")
 			}
 			if err := updated.WriteFile(out); err != nil {
 				return err
@@ -160,6 +151,6 @@ does not return are kept and listed. Commit the result to embed it in gitops.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "where to write the catalogue (default <repo>/bot/cost/catalogue.json)")
+	cmd.Flags().StringVar(&out, "out", "", "where to write the catalogue (default <dir>/bot/cost/catalogue.json)")
 	return cmd
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestCostFromASavedPlanJSON(t *testing.T) {
-	out, errOut, code := gitops(t, "--repo", "../..", "--json", "cost", "dev", "--plan", "../../bot/tf/testdata/real/dev-scale-down.plan.json")
+	out, errOut, code := gitops(t, "-C", "../..", "--json", "cost", "dev", "--plan", "../../bot/tf/testdata/real/dev-scale-down.plan.json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -47,11 +47,11 @@ func TestCostEnforcedBudgetFails(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "environments", "staging.yaml"), []byte(enforced), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := gitops(t, "--repo", repo, "cost", "staging", "--spec-only")
+	out, errOut, code := gitops(t, "-C", repo, "cost", "staging", "--spec-only")
 	if code != 1 || !strings.Contains(errOut, "over an enforced budget") || !strings.Contains(out, "Over budget by") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	_, _, code = gitops(t, "--repo", "../..", "cost", "staging", "--spec-only")
+	_, _, code = gitops(t, "-C", "../..", "cost", "staging", "--spec-only")
 	if code != 0 {
 		t.Fatalf("the same cost with a budget that only warns exits %d, want 0", code)
 	}

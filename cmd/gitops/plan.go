@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gitops-bot/gitops/bot/pipeline"
 	"github.com/gitops-bot/gitops/bot/report"
 	"github.com/gitops-bot/gitops/bot/tf"
 )
@@ -49,24 +50,28 @@ Without it, the standard AWS credential chain is used; AWS_ENDPOINT_URL is honou
 			}
 			defer s.Close()
 
-			logs := make([]*bytes.Buffer, len(specs))
-			reqs, err := planRequests(g, &f, specs, progress, func(i int) io.Writer {
-				logs[i] = &bytes.Buffer{}
-				return logs[i]
+			logs := map[string]*bytes.Buffer{}
+			for _, spec := range specs {
+				logs[spec.Name] = &bytes.Buffer{}
+			}
+			start := time.Now()
+			results, err := s.pipeline(g).Plan(cmd.Context(), pipeline.PlanRequest{
+				Specs:    specs,
+				Parallel: parallel,
+				Output:   f.output(progress, func(env string) io.Writer { return logs[env] }),
+				Progress: progress,
 			})
 			if err != nil {
 				return err
 			}
-			start := time.Now()
-			results := s.runner.PlanMany(cmd.Context(), reqs, parallel)
 			failed := 0
-			for i, r := range results {
+			for _, r := range results {
 				if r.Err != nil {
 					failed++
 					fmt.Fprintf(progress, "%s: plan failed after %s\n", r.Env, time.Since(start).Round(time.Second))
 					continue
 				}
-				writeLog(r.Plan.File+".log", logs[i].Bytes())
+				writeLog(r.Plan.File+".log", logs[r.Env].Bytes())
 				fmt.Fprintf(progress, "%s: %s\n", r.Env, strings.TrimPrefix(report.PlanHeadline(r.Env, r.Plan.Summary), r.Env+": "))
 			}
 			fmt.Fprintf(progress, "planned %d environment(s) in %s\n", len(results), time.Since(start).Round(time.Millisecond))
@@ -93,7 +98,7 @@ Without it, the standard AWS credential chain is used; AWS_ENDPOINT_URL is honou
 						fmt.Fprintln(out)
 					}
 					if r.Err != nil {
-						fmt.Fprintf(out, "%s: plan failed: %v\n%s", r.Env, r.Err, tail(logs[i].String(), 30))
+						fmt.Fprintf(out, "%s: plan failed: %v\n%s", r.Env, r.Err, tail(logs[r.Env].String(), 30))
 						continue
 					}
 					if err := report.WritePlanText(out, r.Plan); err != nil {

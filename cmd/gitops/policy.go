@@ -2,11 +2,10 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/gitops-bot/gitops/bot/cost"
+	"github.com/gitops-bot/gitops/bot/pipeline"
 	"github.com/gitops-bot/gitops/bot/policy"
 	"github.com/gitops-bot/gitops/bot/report"
 )
@@ -47,21 +46,13 @@ errors is reported as file:line and the change cannot be applied (exit 1).`,
 	}
 	o.tf.register(cmd.Flags())
 	cmd.Flags().StringVar(&o.plan, "plan", "", "plan to check: a plan file saved by gitops plan or terraform show -json output (default: plan now)")
-	cmd.Flags().StringVar(&o.policyDir, "policy-dir", "", "directory of *.rego rules (default <repo>/policy)")
+	cmd.Flags().StringVar(&o.policyDir, "policy-dir", "", "directory of *.rego rules (default <dir>/policy)")
 	cmd.Flags().StringArrayVar(&o.labels, "label", nil, "pull request label to assume, e.g. allow-destroy or rollback (repeatable)")
 	return cmd
 }
 
 func runPolicyCheck(cmd *cobra.Command, g *globalOptions, o *policyCheckOptions, env string) error {
 	ctx := cmd.Context()
-	dir := o.policyDir
-	if dir == "" {
-		dir = filepath.Join(g.repoDir, "policy")
-	}
-	engine, err := policy.LoadDir(ctx, dir)
-	if err != nil {
-		return err
-	}
 	all, err := loadSpecs(g, nil, true)
 	if err != nil {
 		return err
@@ -70,29 +61,22 @@ func runPolicyCheck(cmd *cobra.Command, g *globalOptions, o *policyCheckOptions,
 	if err != nil {
 		return err
 	}
-	spec := specs[0]
 	plans, err := planJSONs(ctx, g, &o.tf, specs, o.plan, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
-	in := policy.Input{Environment: env, Spec: spec, Plan: plans[0]}
-	for _, s := range all {
-		in.Environments = append(in.Environments, policy.Environment{Name: s.Name, VPCCIDR: s.Network.VPCCIDR})
-	}
-	if opts, err := costOptions(g, spec); err == nil {
-		if est, err := cost.EstimatePlanJSON(plans[0], opts); err == nil {
-			in.Cost = &policy.Cost{BeforeMonthlyUSD: est.Before, AfterMonthlyUSD: est.After, BudgetMonthlyUSD: spec.Budget.MonthlyUSD, Enforce: spec.Budget.Enforce}
-		} else {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: no cost estimate for the budget rule: %v\n", env, err)
-		}
-	}
+	p := pipeline.New(pipeline.Config{Dir: g.dir, PolicyDir: o.policyDir})
+	req := pipeline.CheckRequest{Spec: specs[0], All: all, PlanJSON: plans[0]}
 	if len(o.labels) > 0 {
-		in.PR = &policy.PR{Labels: o.labels}
+		req.PR = &policy.PR{Labels: o.labels}
 	}
-	res, evalErr := engine.Evaluate(ctx, in, nil)
+	res, evalErr := p.Check(ctx, req)
+	if res.CostErr != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: no cost estimate for the budget rule: %v\n", env, res.CostErr)
+	}
 	out := cmd.OutOrStdout()
 	if g.json {
-		b, err := report.PolicyJSON(res)
+		b, err := report.PolicyJSON(res.Policy)
 		if err != nil {
 			return err
 		}
@@ -100,10 +84,14 @@ func runPolicyCheck(cmd *cobra.Command, g *globalOptions, o *policyCheckOptions,
 			return err
 		}
 	} else {
-		fmt.Fprint(out, report.PolicyMarkdown(res))
+		fmt.Fprint(out, report.PolicyMarkdown(res.Policy))
 	}
-	if evalErr != nil || !res.Allowed {
-		// The report above says why (denies, or the file:line that failed).
+	if evalErr != nil {
+		// The file:line that failed, on stderr too.
+		return policyExit{msg: evalErr.Error()}
+	}
+	if !res.Policy.Allowed {
+		// The report above says why.
 		return policyExit{}
 	}
 	return nil

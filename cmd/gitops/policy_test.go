@@ -98,7 +98,7 @@ func TestPolicyCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append(tt.args, "--policy-dir", policyDir)
-			out, err := runPolicy(t, &globalOptions{repoDir: repo, json: tt.json}, args...)
+			out, err := runPolicy(t, &globalOptions{dir: repo, json: tt.json}, args...)
 			if got := exitCode(err); got != tt.wantCode {
 				t.Fatalf("exit code %d (err %v), want %d; output:\n%s", got, err, tt.wantCode, out)
 			}
@@ -119,7 +119,7 @@ func TestPolicyCheckBrokenRuleNamesFileAndLine(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "rds.rego"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := runPolicy(t, &globalOptions{repoDir: repo}, "check", "staging", "--plan", plan, "--policy-dir", dir)
+	_, err := runPolicy(t, &globalOptions{dir: repo}, "check", "staging", "--plan", plan, "--policy-dir", dir)
 	if err == nil || !strings.HasPrefix(err.Error(), dir+"/rds.rego:4: rego_parse_error") {
 		t.Fatalf("error = %v, want it to name %s/rds.rego:4", err, dir)
 	}

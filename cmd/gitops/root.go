@@ -9,8 +9,8 @@ import (
 
 // globalOptions are the flags every subcommand shares.
 type globalOptions struct {
-	json    bool
-	repoDir string
+	json bool
+	dir  string
 }
 
 func newRootCmd() *cobra.Command {
@@ -25,7 +25,7 @@ reviewed plan. The same engines run behind the GitHub App (gitops serve).`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON instead of text")
-	root.PersistentFlags().StringVar(&g.repoDir, "repo", ".", "root of the gitops repository (holds environments/, terraform/, policy/)")
+	root.PersistentFlags().StringVarP(&g.dir, "dir", "C", ".", "root of the gitops checkout (holds environments/, terraform/, policy/), as git -C")
 	root.AddCommand(subcommands(g)...)
 	return root
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gitops-bot/gitops/bot/envspec"
 	"github.com/gitops-bot/gitops/bot/localaws"
+	"github.com/gitops-bot/gitops/bot/pipeline"
 	"github.com/gitops-bot/gitops/bot/tf"
 )
 
@@ -67,10 +69,10 @@ func (f *tfFlags) open(ctx context.Context, g *globalOptions, progress io.Writer
 	s := &session{}
 	workDir := f.workDir
 	if workDir == "" {
-		workDir = filepath.Join(g.repoDir, ".gitops")
+		workDir = filepath.Join(g.dir, ".gitops")
 	}
 	backend := tf.Backend{Bucket: f.stateBucket, Table: f.lockTable, Region: f.stateRegion, Endpoint: os.Getenv("AWS_ENDPOINT_URL")}
-	opts := tf.Options{SourceDir: filepath.Join(g.repoDir, "terraform"), Mirror: f.mirror}
+	opts := tf.Options{SourceDir: filepath.Join(g.dir, "terraform"), Mirror: f.mirror}
 	if f.local {
 		// Local runs get their own working directories, so switching between
 		// the emulator and a real account never re-initialises either.
@@ -106,7 +108,7 @@ func (f *tfFlags) open(ctx context.Context, g *globalOptions, progress io.Writer
 // loadSpecs loads every environment (so cross-environment rules apply) and
 // returns those named, or all with all=true.
 func loadSpecs(g *globalOptions, names []string, all bool) ([]*envspec.Spec, error) {
-	specs, err := envspec.LoadDir(filepath.Join(g.repoDir, "environments"))
+	specs, err := pipeline.New(pipeline.Config{Dir: g.dir}).Environments()
 	if err != nil {
 		return nil, err
 	}
@@ -116,21 +118,21 @@ func loadSpecs(g *globalOptions, names []string, all bool) ([]*envspec.Spec, err
 	if len(names) == 0 {
 		return nil, usageError("name at least one environment, or use --all")
 	}
-	byName := map[string]*envspec.Spec{}
-	var known []string
-	for _, s := range specs {
-		byName[s.Name] = s
-		known = append(known, s.Name)
+	selected, err := pipeline.Select(specs, names)
+	var unknown *pipeline.UnknownEnvError
+	if errors.As(err, &unknown) {
+		return nil, usageError(err.Error())
 	}
-	var out []*envspec.Spec
-	for _, n := range names {
-		s, ok := byName[n]
-		if !ok {
-			return nil, usageError(fmt.Sprintf("unknown environment %q (environments/: %v)", n, known))
-		}
-		out = append(out, s)
+	return selected, err
+}
+
+// pipeline returns the pipeline of the checkout, planning with the session's runner.
+func (s *session) pipeline(g *globalOptions) *pipeline.Pipeline {
+	cfg := pipeline.Config{Dir: g.dir, HeadSHA: gitHead(g.dir)}
+	if s != nil {
+		cfg.Runner = s.runner
 	}
-	return out, nil
+	return pipeline.New(cfg)
 }
 
 // exitError carries an exit code through cobra to main.

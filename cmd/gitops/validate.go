@@ -24,10 +24,10 @@ all of them at once; the exit code is 1 when any file is invalid. With
 		Example: `  gitops validate
   gitops validate --terraform
   gitops validate --json
-  gitops validate --repo ../infra`,
+  gitops validate -C ../infra`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			specs, err := envspec.LoadDir(filepath.Join(g.repoDir, "environments"))
+			specs, err := envspec.LoadDir(filepath.Join(g.dir, "environments"))
 			var verrs envspec.Errors
 			if err != nil && !errors.As(err, &verrs) {
 				return err
