@@ -57,11 +57,6 @@ func (g *gitRepo) run(ctx context.Context, stdin []byte, env []string, args ...s
 	return stdout.Bytes(), nil
 }
 
-func (g *gitRepo) out(ctx context.Context, args ...string) (string, error) {
-	b, err := g.run(ctx, nil, nil, args...)
-	return strings.TrimSpace(string(b)), err
-}
-
 func initBare(ctx context.Context, dir, branch string) (*gitRepo, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("init %s: %w", dir, err)
