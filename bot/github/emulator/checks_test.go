@@ -13,7 +13,7 @@ func TestCheckRunFoundByExternalID(t *testing.T) {
 	pr := f.openPR("feature")
 	run, resp, err := f.gh.Checks.CreateCheckRun(f.ctx, f.owner, f.name, github.CreateCheckRunOptions{
 		Name: "gitops/plan dev", HeadSHA: pr.HeadSHA, ExternalID: github.String("plan:1:dev"), Status: github.String("in_progress"),
-		Output: &github.CheckRunOutput{Title: github.String("Planning"), Summary: github.String("…")},
+		Output:  &github.CheckRunOutput{Title: github.String("Planning"), Summary: github.String("…")},
 		Actions: []*github.CheckRunAction{{Label: "Apply", Description: "Apply the reviewed plan", Identifier: "apply:dev"}},
 	})
 	if err != nil {
