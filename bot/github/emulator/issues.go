@@ -254,35 +254,15 @@ func (e *Emulator) issueJSON(p *pullState) *github.Issue {
 
 func (e *Emulator) commentJSON(c *commentState) *github.IssueComment {
 	r := c.repo
-	counts := &github.Reactions{URL: ptr(fmt.Sprintf("%s/repos/%s/issues/comments/%d/reactions", e.url, r.fullName(), c.id))}
-	total := 0
+	n := map[string]int{}
 	for _, x := range c.reactions {
-		total++
-		var n **int
-		switch x.content {
-		case "+1":
-			n = &counts.PlusOne
-		case "-1":
-			n = &counts.MinusOne
-		case "laugh":
-			n = &counts.Laugh
-		case "confused":
-			n = &counts.Confused
-		case "heart":
-			n = &counts.Heart
-		case "hooray":
-			n = &counts.Hooray
-		case "rocket":
-			n = &counts.Rocket
-		case "eyes":
-			n = &counts.Eyes
-		}
-		if *n == nil {
-			*n = ptr(0)
-		}
-		**n++
+		n[x.content]++
 	}
-	counts.TotalCount = ptr(total)
+	counts := &github.Reactions{
+		URL:        ptr(fmt.Sprintf("%s/repos/%s/issues/comments/%d/reactions", e.url, r.fullName(), c.id)),
+		TotalCount: ptr(len(c.reactions)), PlusOne: ptr(n["+1"]), MinusOne: ptr(n["-1"]), Laugh: ptr(n["laugh"]),
+		Confused: ptr(n["confused"]), Heart: ptr(n["heart"]), Hooray: ptr(n["hooray"]), Rocket: ptr(n["rocket"]), Eyes: ptr(n["eyes"]),
+	}
 	return &github.IssueComment{
 		ID: ptr(c.id), NodeID: ptr(nodeID("IC", c.id)), Body: ptr(c.body), User: e.userJSON(c.user), Reactions: counts,
 		CreatedAt: ts(c.created), UpdatedAt: ts(c.updated), AuthorAssociation: ptr(e.association(r, c.user)),

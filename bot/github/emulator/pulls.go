@@ -453,8 +453,11 @@ func (e *Emulator) Review(ctx context.Context, fullName, login string, number in
 		p.reviews = append(p.reviews, rv)
 		var pj *github.PullRequest
 		if pj, err = e.pullJSON(ctx, p, false); err == nil {
+			review := e.reviewJSON(p, rv)
+			// Webhook payloads spell the state in lower case; the REST API in upper case.
+			review.State = ptr(strings.ToLower(rv.state))
 			e.enqueue("pull_request_review", "submitted", &github.PullRequestReviewEvent{
-				Action: ptr("submitted"), Review: e.reviewJSON(p, rv), PullRequest: pj, Repo: e.repoJSON(r),
+				Action: ptr("submitted"), Review: review, PullRequest: pj, Repo: e.repoJSON(r),
 				Sender: e.userJSON(u), Installation: e.installationRef(r),
 			})
 		}
@@ -528,9 +531,7 @@ func (e *Emulator) pullJSON(ctx context.Context, p *pullState, full bool) (*gith
 		out.Labels = append(out.Labels, e.labelJSON(r, l))
 	}
 	if !full {
-		if p.state == "open" {
-			out.MergeableState = ptr("unknown")
-		}
+		out.MergeableState = ptr("unknown")
 		return out, nil
 	}
 	comments := 0

@@ -187,7 +187,7 @@ func TestMergeMakesAMergeCommitVisibleToGit(t *testing.T) {
 			seq = append(seq, "review."+ev.GetReview().GetState())
 		}
 	}
-	want := "push:refs/heads/feature pull_request.opened review.APPROVED pull_request.closed push:refs/heads/main"
+	want := "push:refs/heads/feature pull_request.opened review.approved pull_request.closed push:refs/heads/main"
 	if strings.Join(seq, " ") != want {
 		t.Errorf("deliveries = %s\nwant        %s", strings.Join(seq, " "), want)
 	}

@@ -194,7 +194,7 @@ func (e *Emulator) enqueuePush(ctx context.Context, r *repoState, u *user, ref, 
 	}
 	p := &pushPayload{
 		Ref: ref, Before: before, After: after, Created: created, Commits: []*github.HeadCommit{},
-		Repository: pushRepository{Repository: e.repoJSON(r), CreatedAt: r.created.Unix(), PushedAt: r.pushed.Unix()},
+		Repository: e.pushRepositoryJSON(r),
 		Pusher:     &github.CommitAuthor{Name: ptr(u.login), Email: ptr(e.signatureOf(u).Email)},
 		Sender:     e.userJSON(u), Installation: e.installationRef(r),
 		Compare: fmt.Sprintf("%s/%s/compare/%s...%s", e.url, r.fullName(), before[:12], after[:12]),
@@ -216,6 +216,14 @@ func (e *Emulator) enqueuePush(ctx context.Context, r *repoState, u *user, ref, 
 	}
 	e.enqueue("push", "", p)
 	return nil
+}
+
+func (e *Emulator) pushRepositoryJSON(r *repoState) pushRepository {
+	repo := e.repoJSON(r)
+	repo.MasterBranch = ptr(r.defaultBranch)
+	repo.Owner.Name = ptr(r.owner.login)
+	repo.Owner.Email = ptr(e.signatureOf(r.owner).Email)
+	return pushRepository{Repository: repo, CreatedAt: r.created.Unix(), PushedAt: r.pushed.Unix()}
 }
 
 func (e *Emulator) headCommit(ctx context.Context, r *repoState, c commitInfo) (*github.HeadCommit, error) {

@@ -145,7 +145,7 @@ func (e *Emulator) userJSON(u *user) *github.User {
 	base := e.url + "/users/" + u.login
 	return &github.User{
 		Login: ptr(u.login), ID: ptr(u.id), NodeID: ptr(nodeID("U", u.id)), Type: ptr(u.typ),
-		SiteAdmin: ptr(false), URL: ptr(base), HTMLURL: ptr(e.url + "/" + u.login),
+		SiteAdmin: ptr(false), GravatarID: ptr(""), URL: ptr(base), HTMLURL: ptr(e.url + "/" + u.login),
 		AvatarURL: ptr(fmt.Sprintf("%s/avatars/u/%d?v=4", e.url, u.id)),
 		ReposURL:  ptr(base + "/repos"), EventsURL: ptr(base + "/events{/privacy}"),
 	}
