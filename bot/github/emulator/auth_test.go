@@ -156,3 +156,30 @@ func appClient(t *testing.T, e *emulator.Emulator, key []byte) *github.Client {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestPrimaryRateLimit(t *testing.T) {
+	e, err := emulator.New(emulator.Options{RateLimit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	repo, err := e.CreateRepo(t.Context(), testRepo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := e.InstallationToken(repo.InstallationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := newClient(t, e, tokenClient(token))
+	for i := range 2 {
+		if _, _, err := gh.Repositories.Get(t.Context(), "acme", "infra"); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	_, _, err = gh.Repositories.Get(t.Context(), "acme", "infra")
+	var rl *github.RateLimitError
+	if !errors.As(err, &rl) || rl.Rate.Remaining != 0 {
+		t.Errorf("third call: %v, want a rate limit error", err)
+	}
+}
