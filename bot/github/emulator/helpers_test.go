@@ -163,6 +163,12 @@ func (r *receiver) events() []received {
 	return append([]received(nil), r.got...)
 }
 
+func (r *receiver) refusedCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refused
+}
+
 func (r *receiver) of(event string) []received {
 	var out []received
 	for _, x := range r.events() {

@@ -396,3 +396,50 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestMergeThroughRESTAndPRStates(t *testing.T) {
+	f := newFixture(t)
+	draft := f.openPR("draft", emulator.Draft())
+	got, _, err := f.gh.PullRequests.Get(f.ctx, f.owner, f.name, draft.Number)
+	if err != nil || !got.GetDraft() || got.GetMergeableState() != "draft" {
+		t.Fatalf("draft PR = draft %v state %s, %v", got.GetDraft(), got.GetMergeableState(), err)
+	}
+	if _, resp, err := f.gh.PullRequests.Merge(f.ctx, f.owner, f.name, draft.Number, "", nil); err == nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("merging a draft: %v", err)
+	}
+	if err := f.e.ClosePR(f.ctx, testRepo, "alice", draft.Number); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.e.ReopenPR(f.ctx, testRepo, "alice", draft.Number); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.gh.PullRequests.Edit(f.ctx, f.owner, f.name, draft.Number, &github.PullRequest{State: github.String("closed")}); err != nil {
+		t.Fatal(err)
+	}
+	// The App's own close comes back in the background; Flush waits for it.
+	if err := f.e.Flush(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, r := range f.hooks.of("pull_request") {
+		actions = append(actions, r.parsed.(*github.PullRequestEvent).GetAction())
+	}
+	if got := strings.Join(actions, ","); got != "opened,closed,reopened,closed" {
+		t.Errorf("actions = %s", got)
+	}
+
+	pr := f.openPR("feature")
+	res, _, err := f.gh.PullRequests.Merge(f.ctx, f.owner, f.name, pr.Number, "", &github.PullRequestOptions{SHA: pr.HeadSHA, MergeMethod: "squash"})
+	if err != nil || !res.GetMerged() {
+		t.Fatalf("squash merge: %v %v", res, err)
+	}
+	commits, err := f.e.Commits(f.ctx, testRepo, "main")
+	if err != nil || commits[0].SHA != res.GetSHA() || len(commits[0].Parents) != 1 || !strings.HasPrefix(commits[0].Message, "Move dev (#2)") {
+		t.Errorf("main after a squash merge = %+v, %v", commits[0], err)
+	}
+	after, _ := f.e.PR(f.ctx, testRepo, pr.Number)
+	if !after.Merged || after.MergedBy != "gitops[bot]" || after.MergeCommitSHA != res.GetSHA() {
+		t.Errorf("PR after merge = %+v", after)
+	}
+	f.noViolations()
+}

@@ -113,8 +113,8 @@ func TestEmulatorPayloadsMatchFixtures(t *testing.T) {
 	if _, err := f.e.PushTag(f.ctx, testRepo, "bob", "v1.2.0", merge); err != nil {
 		t.Fatal(err)
 	}
-	if f.hooks.refused != 0 {
-		t.Fatalf("the receiver refused %d deliveries (bad signature)", f.hooks.refused)
+	if n := f.hooks.refusedCount(); n != 0 {
+		t.Fatalf("the receiver refused %d deliveries (bad signature)", n)
 	}
 	for _, d := range f.e.Deliveries() {
 		if d.Status != http.StatusAccepted {
@@ -308,7 +308,7 @@ func TestWrongSecretIsRefusedByTheReceiver(t *testing.T) {
 	if _, err := e.Push(t.Context(), testRepo, "acme", "main", map[string][]byte{"x": []byte("x")}, "x"); err != nil {
 		t.Fatal(err)
 	}
-	if hooks.refused != 1 || e.Deliveries()[0].Status != http.StatusUnauthorized {
-		t.Errorf("refused %d, status %d", hooks.refused, e.Deliveries()[0].Status)
+	if hooks.refusedCount() != 1 || e.Deliveries()[0].Status != http.StatusUnauthorized {
+		t.Errorf("refused %d, status %d", hooks.refusedCount(), e.Deliveries()[0].Status)
 	}
 }
