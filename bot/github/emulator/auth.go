@@ -163,6 +163,16 @@ func (e *Emulator) authenticate(r *http.Request, op *operation) (identity, *apiE
 	return identity{kind: "installation", inst: t.inst}, nil
 }
 
+// identify names the caller of a call that matched no operation, for its
+// rate limit headers and the record: an installation by its token, else nobody.
+func (e *Emulator) identify(r *http.Request) identity {
+	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if t := e.st.tokens[strings.TrimSpace(cred)]; t != nil && time.Now().Before(t.expires) {
+		return identity{kind: "installation", inst: t.inst}
+	}
+	return identity{}
+}
+
 // verifyJWT checks an App JWT as GitHub does: RS256 signed with the App's
 // key, issued by the App, not expired, and expiring at most 10 minutes from
 // now.

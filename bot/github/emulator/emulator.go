@@ -222,14 +222,15 @@ func (e *Emulator) handleREST(r *http.Request, body []byte, call *Call) (int, an
 	op, params, _ := e.api.match(r.Method, r.URL.EscapedPath())
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if op != nil {
-		if err := op.checkPath(params); err != nil {
-			e.violateLocked(call, "unknown-path", err.Error())
-			return http.StatusNotFound, errNotFound.body(), hdr
+	if op == nil || op.checkPath(params) != nil {
+		caller := e.identify(r)
+		call.Identity = caller.String()
+		e.rateBucket(caller).headers(hdr, time.Now())
+		if op == nil {
+			e.violateLocked(call, "unknown-operation", fmt.Sprintf("%s %s is not an operation of the emulated API (openapi.yaml)", r.Method, r.URL.Path))
+		} else {
+			e.violateLocked(call, "unknown-path", op.checkPath(params).Error())
 		}
-	}
-	if op == nil {
-		e.violateLocked(call, "unknown-operation", fmt.Sprintf("%s %s is not an operation of the emulated API (openapi.yaml)", r.Method, r.URL.Path))
 		return http.StatusNotFound, errNotFound.body(), hdr
 	}
 	call.Operation = op.ID

@@ -166,7 +166,7 @@ func (e *Emulator) repoJSON(r *repoState) *github.Repository {
 		CommitsURL: ptr(api + "/commits{/sha}"), ContentsURL: ptr(api + "/contents/{+path}"),
 		DeploymentsURL: ptr(api + "/deployments"), IssuesURL: ptr(api + "/issues{/number}"),
 		HasIssues: ptr(true), Archived: ptr(false), Disabled: ptr(false),
-		AllowMergeCommit: ptr(true), AllowSquashMerge: ptr(true), AllowRebaseMerge: ptr(true),
+		AllowMergeCommit: ptr(true), AllowSquashMerge: ptr(true), AllowRebaseMerge: ptr(false),
 		Topics: []string{},
 	}
 	if r.parent != nil {
