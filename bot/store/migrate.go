@@ -14,7 +14,7 @@ import (
 // The store's schema, one set of versioned files per backend. A file is
 // never edited once released: a change is a new NNN_what.sql.
 //
-//go:embed migrations/sqlite/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 type migration struct {

@@ -8,7 +8,8 @@ import (
 )
 
 // acceptedURLs is what Open says when it cannot use a URL.
-const acceptedURLs = "sqlite:///absolute/path/gitops.db, sqlite://relative/path/gitops.db"
+const acceptedURLs = "sqlite:///absolute/path/gitops.db, sqlite://relative/path/gitops.db, " +
+	"postgres://user:password@host:5432/dbname?sslmode=… or postgresql://…"
 
 // Open opens the database at databaseURL and brings its schema up to date:
 // the store's tables and River's. Opening is idempotent and safe when
@@ -16,6 +17,7 @@ const acceptedURLs = "sqlite:///absolute/path/gitops.db, sqlite://relative/path/
 //
 //   - sqlite:///abs/path/gitops.db or sqlite://relative/path/gitops.db: a
 //     file (WAL, busy timeout, foreign keys), its directory created 0700.
+//   - postgres://… or postgresql://…: a pgx connection URL, options included.
 func Open(ctx context.Context, databaseURL string, opts Options) (Store, error) {
 	switch {
 	case strings.HasPrefix(databaseURL, "sqlite://"):
@@ -24,6 +26,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (Store, error) 
 			return nil, fmt.Errorf("open database %q: a SQLite URL is a file path without parameters: %s", databaseURL, acceptedURLs)
 		}
 		return openSQLite(ctx, path, opts)
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return openPostgres(ctx, databaseURL, opts)
 	}
 	return nil, fmt.Errorf("open database %s: unsupported URL; accepted: %s", redact(databaseURL), acceptedURLs)
 }

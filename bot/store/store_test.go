@@ -9,12 +9,28 @@ import (
 
 	"github.com/gitops-bot/gitops/bot/store"
 	"github.com/gitops-bot/gitops/bot/store/storetest"
+	"github.com/gitops-bot/gitops/internal/pgtest"
 )
+
+// pg is this package's PostgreSQL server, started by the first test that
+// needs it and stopped by TestMain.
+var pg pgtest.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pg.Stop()
+	os.Exit(code)
+}
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) string {
 		return "sqlite://" + filepath.Join(t.TempDir(), "gitops.db")
 	})
+}
+
+func TestPostgres(t *testing.T) {
+	pg.Database(t) // skip or fail here, once, when PostgreSQL is missing
+	storetest.Run(t, func(t *testing.T) string { return pg.Database(t) })
 }
 
 func TestSQLiteCreatesItsDirectoryPrivate(t *testing.T) {
@@ -49,9 +65,11 @@ func TestSQLiteRelativePathIsFromTheWorkingDirectory(t *testing.T) {
 func TestBadDatabaseURLSaysWhatIsAcceptedWithoutThePassword(t *testing.T) {
 	for _, tt := range []struct{ name, url, want string }{
 		{"unknown scheme", "mysql://admin:s3cret@db:3306/gitops", "sqlite:///absolute/path"},
-		{"no scheme", "/var/lib/gitops.db", "sqlite://"},
+		{"no scheme", "/var/lib/gitops.db", "postgres://"},
 		{"SQLite URL with parameters", "sqlite:///var/lib/gitops.db?mode=ro", "without parameters"},
 		{"SQLite URL without a path", "sqlite://", "sqlite://relative/path"},
+		{"unreachable PostgreSQL", "postgres://admin:s3cret@127.0.0.1:1/gitops?connect_timeout=5", "127.0.0.1"},
+		{"malformed PostgreSQL URL", "postgres://admin:s3cret@127.0.0.1:notaport/gitops", "postgres"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := store.Open(context.Background(), tt.url, store.Options{})
