@@ -51,7 +51,7 @@ func Start(ctx context.Context, binDir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "gitops-pgtest-")
+	dir, err := os.MkdirTemp(tempBase(cred), "gitops-pgtest-")
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
@@ -208,6 +208,24 @@ func unprivileged() (*syscall.Credential, error) {
 		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 	}
 	return nil, errors.New("pgtest: running as root, and neither a postgres nor a nobody user exists to run initdb as (initdb refuses root)")
+}
+
+// tempBase is where the server's directory goes: the usual temporary
+// directory, unless the server's user could not reach into it (a TMPDIR
+// under root's home, say); then /tmp.
+func tempBase(cred *syscall.Credential) string {
+	base := os.TempDir()
+	if cred == nil {
+		return base
+	}
+	for d := base; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return base
+		}
+	}
 }
 
 func freePort() (int, error) {
