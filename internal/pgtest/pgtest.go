@@ -55,7 +55,7 @@ func Start(ctx context.Context, binDir string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
-	s := &Server{dir: dir, done: make(chan struct{})}
+	s := &Server{dir: dir}
 	if err := s.start(ctx, binDir, cred); err != nil {
 		_ = s.Stop()
 		return nil, err
@@ -76,6 +76,18 @@ func (s *Server) start(ctx context.Context, binDir string, cred *syscall.Credent
 		return fmt.Errorf("pgtest: initdb: %w\n%s", err, out)
 	}
 
+	// The free port may be taken between finding and binding it (another
+	// test binary starting its own server): then try another.
+	for attempt := 1; ; attempt++ {
+		err := s.launch(ctx, binDir, cred, data)
+		if err == nil || attempt == 3 || !strings.Contains(s.logTail(), "Address already in use") {
+			return err
+		}
+	}
+}
+
+// launch starts postgres on a free port and waits until it is ready.
+func (s *Server) launch(ctx context.Context, binDir string, cred *syscall.Credential, data string) error {
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -97,9 +109,11 @@ func (s *Server) start(ctx context.Context, binDir string, cred *syscall.Credent
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
+	cmd, done := s.cmd, make(chan struct{})
+	s.done = done
 	go func() {
-		s.err = s.cmd.Wait()
-		close(s.done)
+		s.err = cmd.Wait()
+		close(done)
 	}()
 	return s.waitReady(ctx)
 }
@@ -168,7 +182,7 @@ func (s *Server) CreateDatabase(ctx context.Context, hint string) (string, error
 // removes its directory.
 func (s *Server) Stop() error {
 	var err error
-	if s.cmd != nil && s.cmd.Process != nil {
+	if s.cmd != nil && s.cmd.Process != nil && s.done != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGINT)
 		select {
 		case <-s.done:
