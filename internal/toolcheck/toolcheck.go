@@ -5,8 +5,13 @@
 package toolcheck
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,9 +20,12 @@ var hints = map[string]string{
 	"terraform":   "install terraform 1.11 (https://developer.hashicorp.com/terraform/install) and put it on PATH",
 	"moto_server": "install moto 5.2 with its server extra: pip install 'moto[server]==5.2.1'",
 	"python3":     "install Python 3.9+ (apt-get install -y python3) and moto: pip install 'moto[server]==5.2.1'",
-	"initdb":      "install PostgreSQL 15 server binaries (apt-get install -y postgresql-15) and put initdb/pg_ctl on PATH",
-	"pg_ctl":      "install PostgreSQL 15 server binaries (apt-get install -y postgresql-15) and put initdb/pg_ctl on PATH",
+	"initdb":      postgresHint,
+	"pg_ctl":      postgresHint,
+	"postgres":    postgresHint,
 }
+
+const postgresHint = "install the PostgreSQL 15 server (apt-get install -y postgresql); initdb and postgres are looked up on PATH, then in /usr/lib/postgresql/<version>/bin"
 
 // Require returns the path of tool, or stops the test: t.Fatal under CI=true,
 // t.Skip otherwise. The message always says how to install the tool.
@@ -31,12 +39,69 @@ func Require(t testing.TB, tool string) string {
 	if hint == "" {
 		hint = "install " + tool + " and put it on PATH"
 	}
+	stop(t, fmt.Sprintf("%s is required by this test but was not found on PATH", tool), hint)
+	return ""
+}
+
+// stop fails the test under CI=true and skips it otherwise.
+func stop(t testing.TB, what, hint string) {
+	t.Helper()
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required by this test but was not found on PATH: %s", tool, hint)
+		t.Fatalf("%s: %s", what, hint)
+		return
+	}
+	t.Skipf("%s (set CI=true to make this a failure): %s", what, hint)
+}
+
+// Postgres returns the directory of the PostgreSQL server binaries (initdb,
+// postgres), or stops the test like Require. Debian installs them outside
+// PATH, in /usr/lib/postgresql/<version>/bin, so that is searched too.
+func Postgres(t testing.TB) string {
+	t.Helper()
+	dir, err := PostgresBinDir()
+	if err != nil {
+		stop(t, err.Error(), postgresHint)
 		return ""
 	}
-	t.Skipf("%s not found on PATH (set CI=true to make this a failure): %s", tool, hint)
-	return ""
+	return dir
+}
+
+// PostgresBinDir finds the PostgreSQL server binaries without a test (for a
+// TestMain): the directory of initdb on PATH (links resolved), else the
+// newest /usr/lib/postgresql/<version>/bin that has initdb and postgres.
+func PostgresBinDir() (string, error) {
+	return postgresBinDir(exec.LookPath, "/usr/lib/postgresql")
+}
+
+func postgresBinDir(lookPath func(string) (string, error), root string) (string, error) {
+	if p, err := lookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if dir := filepath.Dir(p); isPostgresBinDir(dir) {
+			return dir, nil
+		}
+	}
+	entries, _ := os.ReadDir(root)
+	var versions []int
+	for _, e := range entries {
+		if v, err := strconv.Atoi(strings.SplitN(e.Name(), ".", 2)[0]); err == nil && isPostgresBinDir(filepath.Join(root, e.Name(), "bin")) {
+			versions = append(versions, v)
+		}
+	}
+	if len(versions) == 0 {
+		return "", fmt.Errorf("PostgreSQL server binaries (initdb, postgres) not found on PATH nor in %s/<version>/bin", root)
+	}
+	return filepath.Join(root, strconv.Itoa(slices.Max(versions)), "bin"), nil
+}
+
+func isPostgresBinDir(dir string) bool {
+	for _, name := range []string{"initdb", "postgres"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // RequireModule is like Require for a Python module (e.g. moto) importable by python3.
@@ -46,9 +111,5 @@ func RequireModule(t testing.TB, module, hint string) {
 	if err := exec.Command(py, "-c", "import "+module).Run(); err == nil {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("python module %s is required by this test but cannot be imported: %s", module, hint)
-		return
-	}
-	t.Skipf("python module %s not importable (set CI=true to make this a failure): %s", module, hint)
+	stop(t, fmt.Sprintf("python module %s is required by this test but cannot be imported", module), hint)
 }

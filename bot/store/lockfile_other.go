@@ -1,0 +1,8 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package store
+
+// lockFile does not lock where flock(2) is missing: two processes opening
+// one new SQLite file at the same moment may then fail the second open
+// (retrying it succeeds). Only PostgreSQL serves several processes.
+func lockFile(string) (func(), error) { return func() {}, nil }
