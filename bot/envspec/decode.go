@@ -1,6 +1,7 @@
 package envspec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -12,8 +13,11 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/gitops-bot/gitops/internal/yamlguard"
 )
 
 // maxFileSize bounds what Decode reads; a real environment file is ~1 KiB and
@@ -24,8 +28,9 @@ const maxFileSize = 1 << 20
 // self-referencing document cannot loop.
 const maxAliasHops = 16
 
-// maxNesting bounds how deep the anchor pre-pass descends; no valid file is
-// deeper than 4.
+// maxNesting bounds how deeply lists and mappings nest, checked before the
+// file is parsed (see yamlguard), and how deep the anchor pre-pass descends;
+// no valid file is deeper than 4.
 const maxNesting = 100
 
 // maxEntries bounds the key: value pairs the walker visits, counting each
@@ -146,7 +151,18 @@ func (d *decoded) parse(data []byte) (ast.Node, bool) {
 		return nil, false
 	}
 	data = []byte(strings.TrimPrefix(string(data), "\ufeff"))
+	// goccy's parser takes memory in the square of the nesting depth, and
+	// running out of memory cannot be recovered from: refuse deep files first.
+	var de *yamlguard.DepthError
+	if errors.As(yamlguard.CheckDepth(data, maxNesting), &de) {
+		d.tooDeep(de)
+		return nil, false
+	}
 	f, err := parseYAML(data)
+	if errors.As(err, &de) {
+		d.tooDeep(de)
+		return nil, false
+	}
 	if err != nil {
 		p, msg := position{1, 1}, err.Error()
 		if ye, ok := err.(yaml.Error); ok {
@@ -177,8 +193,14 @@ func (d *decoded) parse(data []byte) (ast.Node, bool) {
 	return bodies[0], true
 }
 
+func (d *decoded) tooDeep(de *yamlguard.DepthError) {
+	d.errorAt(position{de.Line, de.Col}, "", "lists and mappings nest more than %d levels deep here; an environment file needs 3 (services.<name>.<key>)", de.Limit)
+}
+
 // parseYAML keeps duplicate keys in the tree so that the walker can report
-// them with their spec path. The recover turns a panic inside the third-party
+// them with their spec path. It checks the depth again on the lexer's tokens
+// (yamlguard.CheckTokenDepth), where the scan of the bytes might have
+// disagreed with the lexer. The recover turns a panic inside the third-party
 // parser into an error: the input comes from pull requests, and one bad file
 // must not take the bot down.
 func parseYAML(data []byte) (f *ast.File, err error) {
@@ -187,7 +209,13 @@ func parseYAML(data []byte) (f *ast.File, err error) {
 			f, err = nil, fmt.Errorf("the YAML parser failed on this file (%v)", r)
 		}
 	}()
-	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	tokens := lexer.Tokenize(string(data))
+	if tokens.InvalidToken() == nil { // else Parse reports the syntax error
+		if err := yamlguard.CheckTokenDepth(tokens, maxNesting); err != nil {
+			return nil, err
+		}
+	}
+	return parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 }
 
 func firstInvalidUTF8(data []byte) (position, byte, bool) {
