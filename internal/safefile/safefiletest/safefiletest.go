@@ -12,11 +12,13 @@ import (
 	"github.com/gitops-bot/gitops/internal/safefile"
 )
 
-// SecretEnv is set by Kinds to Secret: a link to /proc/self/environ would show
-// it, and it must appear in no error.
+// Secret must appear in no error. Kinds sets it in the environment (SecretEnv)
+// and writes it to the target of a link. The environment alone would prove
+// nothing: /proc/self/environ shows the environment the process started with,
+// not what t.Setenv adds.
 const (
 	SecretEnv = "GITOPS_TEST_FAKE_SECRET"
-	Secret    = "fake-secret-8c1d0f-never-print-me"
+	Secret    = "fake-secret-8c1d0f"
 )
 
 // Kind is one thing that is not a plain file.
@@ -38,6 +40,13 @@ func Kinds(t testing.TB) []Kind {
 	}
 	return []Kind{
 		{"a link to /proc/self/environ", safefile.ErrNotRegular, link("/proc/self/environ")},
+		{"a link to a file holding a secret", safefile.ErrNotRegular, func(t testing.TB, path string) {
+			target := path + ".secret"
+			if err := os.WriteFile(target, []byte(Secret+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			link(target)(t, path)
+		}},
 		{"a link to /dev/zero", safefile.ErrNotRegular, link("/dev/zero")},
 		{"a link to /dev/urandom", safefile.ErrNotRegular, link("/dev/urandom")},
 		{"a link to a plain file", safefile.ErrNotRegular, func(t testing.TB, path string) {
