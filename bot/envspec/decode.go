@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +16,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
+	"github.com/gitops-bot/gitops/internal/safefile"
 	"github.com/gitops-bot/gitops/internal/yamlguard"
 )
 
@@ -59,13 +59,38 @@ func Decode(path string, data []byte) (*Spec, error) {
 	return d.spec, nil
 }
 
-// Load reads and decodes one environment file.
+// Load reads and decodes one environment file. A file that is a symbolic
+// link or not a regular file is refused without being opened (see safefile),
+// so that no other file's content can end up in an error.
 func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	d, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load environment: %w", err)
 	}
-	return Decode(path, data)
+	if len(d.errs) > 0 {
+		return nil, d.errs.orNil()
+	}
+	return d.spec, nil
+}
+
+// readFile reads and decodes an environment file from a pull request: a
+// symbolic link, a device, a FIFO or a directory is an error; a file over
+// maxFileSize is not read and decodes to the error Decode gives for it.
+func readFile(path string) (*decoded, error) {
+	fi, err := safefile.Check(path, math.MaxInt64)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > maxFileSize {
+		d := newDecoded(path)
+		d.errorAt(position{1, 1}, "", "file is %d bytes; environment files are limited to %d bytes", fi.Size(), maxFileSize)
+		return d, nil
+	}
+	data, err := safefile.ReadFile(path, maxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	return decodeFile(path, data), nil
 }
 
 // decoded is the outcome of decoding one file, kept whole (even when it has
@@ -78,10 +103,13 @@ type decoded struct {
 	errs Errors
 }
 
+func newDecoded(path string) *decoded {
+	return &decoded{file: path, spec: defaults(), pos: map[string]position{}, bad: map[string]bool{}}
+}
+
 func decodeFile(path string, data []byte) *decoded {
-	d := &decoded{file: path, pos: map[string]position{}, bad: map[string]bool{}}
-	spec := defaults()
-	d.spec = spec
+	d := newDecoded(path)
+	spec := d.spec
 	root, ok := d.parse(data)
 	if !ok {
 		return d

@@ -14,8 +14,19 @@ import (
 // shared routing later). A cross-environment error is reported at the
 // vpc_cidr or name of the later file.
 //
-// The error, if any, is Errors holding the problems of every file.
+// The error, if any, is Errors holding the problems of every file. A dir
+// that is a symbolic link, or a *.yaml entry that is one or is not a regular
+// file, is an error of its own (see safefile): what it points to is not read.
 func LoadDir(dir string) ([]*Spec, error) {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load environments: %w", err)
+	}
+	if !fi.IsDir() {
+		// A link would take the files of another directory, anywhere on
+		// the machine, and show their content in errors.
+		return nil, fmt.Errorf("load environments: %s is not a directory (a symbolic link is refused); it must be the directory itself", dir)
+	}
 	paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("load environments from %s: %w", dir, err)
@@ -30,11 +41,11 @@ func LoadDir(dir string) ([]*Spec, error) {
 	}
 	var files []*decoded
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		d, err := readFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("load environments: %w", err)
 		}
-		files = append(files, decodeFile(p, data))
+		files = append(files, d)
 	}
 	errs = append(errs, crossCheck(files)...)
 	specs := make([]*Spec, 0, len(files))
