@@ -6,10 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
-// LoadDir decodes every *.yaml file in dir (environments/), sorted by file
-// name, and checks the environments against each other: no two may share a
+// usageSuffix ends the names of cost usage files (see cost.UsageFileName).
+const usageSuffix = ".usage.yaml"
+
+// LoadDir decodes every *.yaml file in dir (environments/) but the
+// *.usage.yaml files, sorted by file name, and checks the environments against each other: no two may share a
 // name, and no two VPC ranges may overlap (both would break peering and
 // shared routing later). A cross-environment error is reported at the
 // vpc_cidr or name of the later file.
@@ -31,6 +35,9 @@ func LoadDir(dir string) ([]*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load environments from %s: %w", dir, err)
 	}
+	// <env>.usage.yaml beside a spec holds the usage assumptions of the
+	// cost estimate (bot/cost), not an environment.
+	paths = slices.DeleteFunc(paths, func(p string) bool { return strings.HasSuffix(p, usageSuffix) })
 	slices.Sort(paths)
 	// A .yml file would otherwise be ignored silently: the environment would
 	// seem to exist in review and never be planned.

@@ -81,3 +81,20 @@ func TestLoadDirRefusesADirectoryThatIsALink(t *testing.T) {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }
+
+func TestLoadDirLeavesUsageFilesToTheCostEstimate(t *testing.T) {
+	dir := t.TempDir()
+	dev, err := os.ReadFile(devFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "dev.yaml"), dev)
+	writeFile(t, filepath.Join(dir, "dev.usage.yaml"), []byte("nat: {gb_per_month: 5}\n"))
+	specs, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 1 || specs[0].Name != "dev" {
+		t.Errorf("specs = %v, want only dev", specs)
+	}
+}
