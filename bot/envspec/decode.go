@@ -133,7 +133,7 @@ func (d *decoded) truncateErrors() {
 	d.errs.sort()
 	more := len(d.errs) - maxErrors
 	last := d.errs[maxErrors-1]
-	d.errs = append(d.errs[:maxErrors:maxErrors], &Error{File: d.file, Line: last.Line, Col: last.Col, Msg: fmt.Sprintf("%d more errors not shown; fix these first", more)})
+	d.errs = append(d.errs[:maxErrors:maxErrors], &Error{File: d.file, Line: last.Line, Col: last.Col, Msg: fmt.Sprintf("%d more errors not shown; fix these first", more), hidden: more})
 }
 
 // expectedName is the environment name implied by the file name.
