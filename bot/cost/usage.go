@@ -147,8 +147,15 @@ func DecodeUsage(r io.Reader) (Usage, error) {
 
 // parseUsage returns the body of the first document (nil for an empty
 // file), refusing deep nesting before goccy's parser recurses into it: once
-// on the bytes, once more on the lexer's tokens.
-func parseUsage(b []byte) (ast.Node, error) {
+// on the bytes, once more on the lexer's tokens. The recover turns a panic
+// inside the third-party parser into an error: the file comes from a pull
+// request.
+func parseUsage(b []byte) (body ast.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			body, err = nil, fmt.Errorf("the YAML parser failed on this file (%v)", r)
+		}
+	}()
 	if err := yamlguard.CheckDepth(b, maxUsageNesting); err != nil {
 		return nil, err
 	}
@@ -162,12 +169,10 @@ func parseUsage(b []byte) (ast.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, doc := range f.Docs {
-		if doc != nil && doc.Body != nil {
-			return doc.Body, nil
-		}
+	if len(f.Docs) == 0 || f.Docs[0] == nil {
+		return nil, nil
 	}
-	return nil, nil
+	return f.Docs[0].Body, nil
 }
 
 // usageError puts go-yaml's position in front of its message.
