@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"sync"
+
+	"github.com/gitops-bot/gitops/internal/safefile"
 )
 
 // HoursPerMonth is the billing month the estimates use (AWS's own convention:
@@ -62,9 +64,14 @@ var parsedEmbedded = sync.OnceValues(func() (*Catalogue, error) {
 	return c, nil
 })
 
-// LoadCatalogue reads a catalogue file (as written by WriteFile).
+// maxCatalogueSize bounds a catalogue file; the embedded one is ~40 KB.
+const maxCatalogueSize = 16 << 20
+
+// LoadCatalogue reads a catalogue file (as written by WriteFile). A file that
+// is a symbolic link or not a regular file, or is over 16 MiB, is refused
+// without reading it (see safefile).
 func LoadCatalogue(path string) (*Catalogue, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, maxCatalogueSize)
 	if err != nil {
 		return nil, fmt.Errorf("read catalogue: %w", err)
 	}

@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
+	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/gitops-bot/gitops/internal/safefile"
+	"github.com/gitops-bot/gitops/internal/yamlguard"
 )
 
 // Usage holds the assumptions for usage-based prices. Each field is optional;
@@ -73,9 +78,19 @@ const (
 // UsageFileName is the usage file beside environments/<env>.yaml.
 func UsageFileName(env string) string { return env + ".usage.yaml" }
 
-// LoadUsage reads a usage file; a missing file means all defaults.
+// maxUsageSize bounds a usage file, which holds a handful of numbers (~200
+// bytes); it comes from the pull request.
+const maxUsageSize = 64 << 10
+
+// maxUsageNesting bounds how deeply a usage file nests lists and mappings,
+// checked before goccy's parser sees it (see yamlguard); a valid file nests 2.
+const maxUsageNesting = 32
+
+// LoadUsage reads a usage file; a missing file means all defaults. A file that
+// is a symbolic link or not a regular file, or is over 64 KiB, is refused
+// without reading it (see safefile).
 func LoadUsage(path string) (Usage, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, maxUsageSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Usage{}, nil
 	}
@@ -90,19 +105,31 @@ func LoadUsage(path string) (Usage, error) {
 }
 
 // DecodeUsage decodes a usage file strictly: unknown keys and negative values
-// are errors.
+// are errors, and so are more than 64 KiB or lists and mappings nested more
+// than 32 deep.
 func DecodeUsage(r io.Reader) (Usage, error) {
-	var u Usage
-	// The same YAML library as the environment specs: strict, with line:col
-	// in its errors.
-	dec := yaml.NewDecoder(r, yaml.Strict())
-	if err := dec.Decode(&u); err != nil && !errors.Is(err, io.EOF) {
-		var ye yamlError
-		if errors.As(err, &ye) && ye.GetToken() != nil {
-			p := ye.GetToken().Position
-			return Usage{}, fmt.Errorf("%d:%d: %s", p.Line, p.Column, ye.GetMessage())
+	b, err := io.ReadAll(io.LimitReader(r, maxUsageSize+1))
+	if err != nil {
+		return Usage{}, fmt.Errorf("read usage: %w", err)
+	}
+	if len(b) > maxUsageSize {
+		return Usage{}, fmt.Errorf("usage file is more than %d bytes; it holds a few numbers", maxUsageSize)
+	}
+	body, err := parseUsage(b)
+	if err != nil {
+		var de *yamlguard.DepthError
+		if errors.As(err, &de) {
+			return Usage{}, fmt.Errorf("%d:%d: lists and mappings nest more than %d levels deep here; a usage file needs 2", de.Line, de.Col, de.Limit)
 		}
-		return Usage{}, fmt.Errorf("decode usage: %w", err)
+		return Usage{}, usageError(err)
+	}
+	var u Usage
+	if body != nil {
+		// The same YAML library as the environment specs: strict, with
+		// line:col in its errors.
+		if err := yaml.NodeToValue(body, &u, yaml.Strict()); err != nil {
+			return Usage{}, usageError(err)
+		}
 	}
 	for name, v := range map[string]*float64{
 		"alb.lcu_per_hour":            u.ALB.LCUPerHour,
@@ -116,6 +143,46 @@ func DecodeUsage(r io.Reader) (Usage, error) {
 		}
 	}
 	return u, nil
+}
+
+// parseUsage returns the body of the first document (nil for an empty
+// file), refusing deep nesting before goccy's parser recurses into it: once
+// on the bytes, once more on the lexer's tokens. The recover turns a panic
+// inside the third-party parser into an error: the file comes from a pull
+// request.
+func parseUsage(b []byte) (body ast.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			body, err = nil, fmt.Errorf("the YAML parser failed on this file (%v)", r)
+		}
+	}()
+	if err := yamlguard.CheckDepth(b, maxUsageNesting); err != nil {
+		return nil, err
+	}
+	tokens := lexer.Tokenize(string(b))
+	if tokens.InvalidToken() == nil { // else Parse reports the syntax error
+		if err := yamlguard.CheckTokenDepth(tokens, maxUsageNesting); err != nil {
+			return nil, err
+		}
+	}
+	f, err := parser.Parse(tokens, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Docs) == 0 || f.Docs[0] == nil {
+		return nil, nil
+	}
+	return f.Docs[0].Body, nil
+}
+
+// usageError puts go-yaml's position in front of its message.
+func usageError(err error) error {
+	var ye yamlError
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		p := ye.GetToken().Position
+		return fmt.Errorf("%d:%d: %s", p.Line, p.Column, ye.GetMessage())
+	}
+	return fmt.Errorf("decode usage: %w", err)
 }
 
 // yamlError is what go-yaml's decoding errors provide: the token at fault

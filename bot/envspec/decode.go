@@ -1,9 +1,9 @@
 package envspec
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,8 +12,12 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+
+	"github.com/gitops-bot/gitops/internal/safefile"
+	"github.com/gitops-bot/gitops/internal/yamlguard"
 )
 
 // maxFileSize bounds what Decode reads; a real environment file is ~1 KiB and
@@ -24,8 +28,9 @@ const maxFileSize = 1 << 20
 // self-referencing document cannot loop.
 const maxAliasHops = 16
 
-// maxNesting bounds how deep the anchor pre-pass descends; no valid file is
-// deeper than 4.
+// maxNesting bounds how deeply lists and mappings nest, checked before the
+// file is parsed (see yamlguard), and how deep the anchor pre-pass descends;
+// no valid file is deeper than 4.
 const maxNesting = 100
 
 // maxEntries bounds the key: value pairs the walker visits, counting each
@@ -54,13 +59,38 @@ func Decode(path string, data []byte) (*Spec, error) {
 	return d.spec, nil
 }
 
-// Load reads and decodes one environment file.
+// Load reads and decodes one environment file. A file that is a symbolic
+// link or not a regular file is refused without being opened (see safefile),
+// so that no other file's content can end up in an error.
 func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	d, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load environment: %w", err)
 	}
-	return Decode(path, data)
+	if len(d.errs) > 0 {
+		return nil, d.errs.orNil()
+	}
+	return d.spec, nil
+}
+
+// readFile reads and decodes an environment file from a pull request: a
+// symbolic link, a device, a FIFO or a directory is an error; a file over
+// maxFileSize is not read and decodes to the error Decode gives for it.
+func readFile(path string) (*decoded, error) {
+	fi, err := safefile.Check(path, math.MaxInt64)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > maxFileSize {
+		d := newDecoded(path)
+		d.errorAt(position{1, 1}, "", "file is %d bytes; environment files are limited to %d bytes", fi.Size(), maxFileSize)
+		return d, nil
+	}
+	data, err := safefile.ReadFile(path, maxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	return decodeFile(path, data), nil
 }
 
 // decoded is the outcome of decoding one file, kept whole (even when it has
@@ -73,10 +103,13 @@ type decoded struct {
 	errs Errors
 }
 
+func newDecoded(path string) *decoded {
+	return &decoded{file: path, spec: defaults(), pos: map[string]position{}, bad: map[string]bool{}}
+}
+
 func decodeFile(path string, data []byte) *decoded {
-	d := &decoded{file: path, pos: map[string]position{}, bad: map[string]bool{}}
-	spec := defaults()
-	d.spec = spec
+	d := newDecoded(path)
+	spec := d.spec
 	root, ok := d.parse(data)
 	if !ok {
 		return d
@@ -100,7 +133,7 @@ func (d *decoded) truncateErrors() {
 	d.errs.sort()
 	more := len(d.errs) - maxErrors
 	last := d.errs[maxErrors-1]
-	d.errs = append(d.errs[:maxErrors:maxErrors], &Error{File: d.file, Line: last.Line, Col: last.Col, Msg: fmt.Sprintf("%d more errors not shown; fix these first", more)})
+	d.errs = append(d.errs[:maxErrors:maxErrors], &Error{File: d.file, Line: last.Line, Col: last.Col, Msg: fmt.Sprintf("%d more errors not shown; fix these first", more), hidden: more})
 }
 
 // expectedName is the environment name implied by the file name.
@@ -146,7 +179,18 @@ func (d *decoded) parse(data []byte) (ast.Node, bool) {
 		return nil, false
 	}
 	data = []byte(strings.TrimPrefix(string(data), "\ufeff"))
+	// goccy's parser takes memory in the square of the nesting depth, and
+	// running out of memory cannot be recovered from: refuse deep files first.
+	var de *yamlguard.DepthError
+	if errors.As(yamlguard.CheckDepth(data, maxNesting), &de) {
+		d.tooDeep(de)
+		return nil, false
+	}
 	f, err := parseYAML(data)
+	if errors.As(err, &de) {
+		d.tooDeep(de)
+		return nil, false
+	}
 	if err != nil {
 		p, msg := position{1, 1}, err.Error()
 		if ye, ok := err.(yaml.Error); ok {
@@ -177,8 +221,14 @@ func (d *decoded) parse(data []byte) (ast.Node, bool) {
 	return bodies[0], true
 }
 
+func (d *decoded) tooDeep(de *yamlguard.DepthError) {
+	d.errorAt(position{de.Line, de.Col}, "", "lists and mappings nest more than %d levels deep here; an environment file needs 3 (services.<name>.<key>)", de.Limit)
+}
+
 // parseYAML keeps duplicate keys in the tree so that the walker can report
-// them with their spec path. The recover turns a panic inside the third-party
+// them with their spec path. It checks the depth again on the lexer's tokens
+// (yamlguard.CheckTokenDepth), where the scan of the bytes might have
+// disagreed with the lexer. The recover turns a panic inside the third-party
 // parser into an error: the input comes from pull requests, and one bad file
 // must not take the bot down.
 func parseYAML(data []byte) (f *ast.File, err error) {
@@ -187,7 +237,13 @@ func parseYAML(data []byte) (f *ast.File, err error) {
 			f, err = nil, fmt.Errorf("the YAML parser failed on this file (%v)", r)
 		}
 	}()
-	return parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	tokens := lexer.Tokenize(string(data))
+	if tokens.InvalidToken() == nil { // else Parse reports the syntax error
+		if err := yamlguard.CheckTokenDepth(tokens, maxNesting); err != nil {
+			return nil, err
+		}
+	}
+	return parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 }
 
 func firstInvalidUTF8(data []byte) (position, byte, bool) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -258,8 +259,8 @@ func TestDecodeHostileInputs(t *testing.T) {
 		data string
 		want string // in the first error
 	}{
-		{"deeply nested flow sequences", strings.Repeat("[", 5000), "invalid YAML"},
-		{"deeply nested flow mappings", strings.Repeat("{a: ", 5000), "invalid YAML"},
+		{"deeply nested flow sequences", strings.Repeat("[", 5000), "nest more than 100 levels deep"},
+		{"deeply nested flow mappings", strings.Repeat("{a: ", 5000), "nest more than 100 levels deep"},
 		{"exponential merge keys stop at the budget", laughs(9), "expands to more than 100000 keys"},
 		{"a list inside a merge list is refused, not expanded", "a: &a [{cpu: 256}]\nservices:\n  x:\n    <<: [*a]\n", "takes a mapping or a list of mappings, got a list"},
 		{"a mapping merged into itself", "services: &x\n  a:\n    <<: *x\n", "required key is missing"},
@@ -279,6 +280,41 @@ func TestDecodeHostileInputs(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("errors do not mention %q:\n%v", tt.want, err)
+			}
+		})
+	}
+}
+
+// deepInputs are files that nest far past maxNesting, each about 200 KB.
+func deepInputs() []struct{ name, data, at string } {
+	var indented strings.Builder
+	indented.WriteString("name: dev\n")
+	for i := range 600 {
+		fmt.Fprintf(&indented, "%sk:\n", strings.Repeat(" ", i))
+	}
+	return []struct{ name, data, at string }{
+		{"100,000 nested flow sequences", "name: dev\nx: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n", "2:103"},
+		{"100,000 nested flow mappings", "name: dev\nx: " + strings.Repeat("{a: ", 50_000) + strings.Repeat("}", 50_000) + "\n", "2:400"},
+		{"100,000 nested block sequences on one line", "name: dev\nx: " + strings.Repeat("- ", 100_000) + "1\n", "2:202"},
+		{"600 indented block mappings", indented.String(), "102:101"},
+		{"40,000 tags that each end their line", "name: dev\n" + strings.Repeat("a: !t\n", 40_000), "101:4"},
+	}
+}
+
+func TestDecodeRefusesDeepNestingBeforeParsing(t *testing.T) {
+	for _, tt := range deepInputs() {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Decode("environments/dev.yaml", []byte(tt.data))
+			runtime.ReadMemStats(&after)
+			want := "environments/dev.yaml:" + tt.at + ": lists and mappings nest more than 100 levels deep here; an environment file needs 3 (services.<name>.<key>)"
+			if err == nil || err.Error() != want {
+				t.Errorf("got:\n%v\nwant:\n%s", err, want)
+			}
+			// goccy's parser took more than 8 GB on the first of these.
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+				t.Errorf("decoding %d bytes allocated %d MiB", len(tt.data), alloc>>20)
 			}
 		})
 	}
@@ -342,6 +378,16 @@ func FuzzDecode(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(data)
+	}
+	for _, d := range deepInputs() {
+		f.Add([]byte(d.data))
+	}
+	// Smaller ones, which mutate faster, around the limit.
+	for _, n := range []int{99, 100, 101, 2000} {
+		f.Add([]byte("name: dev\nx: " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n"))
+		f.Add([]byte("name: dev\nx: " + strings.Repeat("- ", n) + "1\n"))
+		f.Add([]byte("name: dev\n" + strings.Repeat("a: !t\n", n)))
+		f.Add([]byte("name: dev\nservices:\n  api: &a\n" + strings.Repeat("    - &b\n", n)))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkDecode(t, data)

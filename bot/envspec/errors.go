@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -14,6 +15,8 @@ type Error struct {
 	Line, Col int
 	Path      string
 	Msg       string
+
+	hidden int // for a line that says how many errors are not shown: how many
 }
 
 // Error formats as "file:line:col: path: msg", leaving out the parts that
@@ -71,4 +74,37 @@ func (es Errors) orNil() error {
 	}
 	es.sort()
 	return es
+}
+
+// capped sorts es and keeps the first n, then one line without file or
+// position that counts the problems left out and their files: "… and 1,234
+// more problems in 1,450 files".
+func (es Errors) capped(n int) Errors {
+	es.sort()
+	if len(es) <= n {
+		return es
+	}
+	problems, files := 0, map[string]bool{}
+	for _, e := range es[n:] {
+		problems += max(e.hidden, 1)
+		files[e.File] = true
+	}
+	summary := fmt.Sprintf("… and %s more %s in %s %s", thousands(problems), plural(problems, "problem"), thousands(len(files)), plural(len(files), "file"))
+	return append(es[:n:n], &Error{Msg: summary, hidden: problems})
+}
+
+// thousands writes n with a comma every three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

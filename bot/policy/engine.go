@@ -12,9 +12,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -22,6 +24,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/valyala/fastjson"
+
+	"github.com/gitops-bot/gitops/internal/safefile"
 )
 
 // query collects the deny and warn sets of every package under
@@ -49,24 +53,120 @@ type Option func(*Engine)
 // WithOwners sets who may override which rule.
 func WithOwners(o Owners) Option { return func(e *Engine) { e.owners = o } }
 
+// maxRuleFiles bounds how many rule files are read (the repository has 9),
+// and maxRuleSize each of them (the largest is under 10 KB): the policy
+// directory of a pull request is outside input.
+const (
+	maxRuleFiles = 100
+	maxRuleSize  = 1 << 20
+)
+
 // LoadDir loads every *.rego file of dir except the *_test.rego files.
-// Errors name files as dir/<file>:<line>.
+// Errors name files as dir/<file>:<line>. Each file is read through
+// safefile: one that is a symbolic link or not a regular file, or is over
+// 1 MiB, is refused without being read, and so is a dir that is itself a
+// symbolic link (os.DirFS would follow both).
 func LoadDir(ctx context.Context, dir string, opts ...Option) (*Engine, error) {
-	return Load(ctx, os.DirFS(dir), dir, opts...)
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load policy: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("load policy: %s is not a directory (a symbolic link is refused); it must be the directory itself", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list policy files in %s: %w", dir, err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, en := range entries {
+		names = append(names, en.Name())
+	}
+	names, err = ruleFiles(names, dir)
+	if err != nil {
+		return nil, err
+	}
+	srcs := make([]source, 0, len(names))
+	for _, n := range names {
+		src, err := safefile.ReadFile(filepath.Join(dir, n), maxRuleSize)
+		if err != nil {
+			return nil, fmt.Errorf("read policy: %w", err)
+		}
+		srcs = append(srcs, source{path.Join(dir, n), src})
+	}
+	return compile(ctx, srcs, opts)
 }
 
 // Load loads every *.rego file at the root of fsys except the *_test.rego
 // files, compiles them and prepares the query once. label prefixes the file
 // names in errors (e.g. "policy" gives "policy/rds.rego:12: ...").
 func Load(ctx context.Context, fsys fs.FS, label string, opts ...Option) (*Engine, error) {
-	names, err := fs.Glob(fsys, "*.rego")
+	all, err := fs.Glob(fsys, "*")
 	if err != nil {
 		return nil, fmt.Errorf("list policy files in %s: %w", label, err)
 	}
-	names = slices.DeleteFunc(names, func(n string) bool { return strings.HasSuffix(n, "_test.rego") })
-	if len(names) == 0 {
-		return nil, fmt.Errorf("no policy files (*.rego) in %s", label)
+	names, err := ruleFiles(all, label)
+	if err != nil {
+		return nil, err
 	}
+	srcs := make([]source, 0, len(names))
+	for _, n := range names {
+		src, err := readRule(fsys, n)
+		if err != nil {
+			return nil, fmt.Errorf("read policy %s: %w", path.Join(label, n), err)
+		}
+		srcs = append(srcs, source{path.Join(label, n), src})
+	}
+	return compile(ctx, srcs, opts)
+}
+
+// ruleFiles keeps the *.rego names that are not *_test.rego, sorted, and
+// refuses none or too many.
+func ruleFiles(names []string, label string) ([]string, error) {
+	names = slices.DeleteFunc(names, func(n string) bool {
+		ok, _ := path.Match("*.rego", n)
+		return !ok || strings.HasSuffix(n, "_test.rego")
+	})
+	slices.Sort(names)
+	switch {
+	case len(names) == 0:
+		return nil, fmt.Errorf("no policy files (*.rego) in %s", label)
+	case len(names) > maxRuleFiles:
+		return nil, fmt.Errorf("%d policy files (*.rego) in %s; at most %d are read", len(names), label, maxRuleFiles)
+	}
+	return names, nil
+}
+
+// readRule reads one rule file of fsys, at most maxRuleSize bytes of it.
+func readRule(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() || fi.Size() > maxRuleSize {
+		return nil, fmt.Errorf("not a regular file of at most %d bytes", maxRuleSize)
+	}
+	src, err := io.ReadAll(io.LimitReader(f, maxRuleSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > maxRuleSize {
+		return nil, fmt.Errorf("more than %d bytes", maxRuleSize)
+	}
+	return src, nil
+}
+
+// source is one rule file: its name for errors, and its text.
+type source struct {
+	file string
+	src  []byte
+}
+
+// compile parses the rule files and prepares the query once.
+func compile(ctx context.Context, srcs []source, opts []Option) (*Engine, error) {
 	e := &Engine{}
 	for _, o := range opts {
 		o(e)
@@ -77,19 +177,14 @@ func Load(ctx context.Context, fsys fs.FS, label string, opts ...Option) (*Engin
 		rego.Capabilities(capabilities()),
 		rego.SetRegoVersion(ast.RegoV1),
 	}
-	for _, n := range names {
-		src, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, fmt.Errorf("read policy %s: %w", path.Join(label, n), err)
-		}
-		file := path.Join(label, n)
+	for _, s := range srcs {
 		// Parsed here rather than by rego.Module so that syntax errors keep
 		// their ast.Errors type (and with it file and line).
-		mod, err := ast.ParseModuleWithOpts(file, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+		mod, err := ast.ParseModuleWithOpts(s.file, string(s.src), ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
 			return nil, located("parse policy", err)
 		}
-		e.files = append(e.files, file)
+		e.files = append(e.files, s.file)
 		ropts = append(ropts, rego.ParsedModule(mod))
 	}
 	pq, err := rego.New(ropts...).PrepareForEval(ctx)
