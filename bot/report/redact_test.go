@@ -183,7 +183,7 @@ func FuzzRedact(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(string(plan[:4096]), uint(100), uint8(0))
+	f.Add(string(plan[:1024]), uint(100), uint8(0))
 	f.Add("  ~ desired_count = 3 -> 1\n", uint(0), uint8(3))
 	f.Add("password = \"", uint(12), uint8(5))
 	f.Add("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n", uint(33), uint8(4))
