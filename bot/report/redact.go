@@ -18,18 +18,21 @@ const redactedKey = "(redacted private key)"
 // assignments go before the token shapes so that `token = "ghp_…"` keeps its
 // key and loses its whole value.
 var (
-	// pemBlock is a whole private key block: PEM (RSA, EC, OPENSSH, PKCS#8,
-	// encrypted) and PGP. The body may be indented (a terraform heredoc) or
-	// carry escaped newlines (a JSON string); it cannot cross a backtick or a
-	// quote, so it never reaches across a code fence.
-	pemBlock = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s\\:,.-]*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
-	// pemHead is the start of a block whose end is missing (a log or a plan
-	// cut short): the BEGIN line and the whole lines of base64 or headers
-	// after it.
-	pemHead = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[ \t]*(?:` + newline + `(?:[ \t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Version|Comment):[^\r\n\\]*)?[ \t]*(?:` + newline + `|\z))*)?`)
-	// pemTail is the end of a block whose start is missing: the lines of
-	// base64 before an END line.
-	pemTail = regexp.MustCompile(`(?:[A-Za-z0-9+/=]+[ \t]*` + newline + `[ \t]*)+-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	// pemBegin and pemEnd are the BEGIN and END lines of a private key:
+	// PEM (RSA, EC, OPENSSH, PKCS#8, encrypted) and PGP. redactKeys takes
+	// what lies between and around them.
+	pemBegin = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	pemEnd   = regexp.MustCompile(`-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	// pemBody is what a key's body is made of: base64, headers, line ends,
+	// indentation (a terraform heredoc), escaped line ends (a JSON string).
+	// It has no backtick or quote, so a key never reaches across a fence.
+	pemBody = regexp.MustCompile(`^[A-Za-z0-9+/=\s\\:,.-]*$`)
+	// pemRest is what follows the BEGIN line of a key whose END is missing
+	// (a log or a plan cut short): the whole lines of base64 or headers.
+	pemRest = regexp.MustCompile(`^[ \t]*(?:` + newline + `(?:[ \t]*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Version|Comment):[^\r\n\\]*)?[ \t]*(?:` + newline + `|\z))*)?`)
+	// pemTail is the end of a key whose BEGIN is missing: the lines of
+	// base64 before its END line (which ends the window it runs on).
+	pemTail = regexp.MustCompile(`(?:[A-Za-z0-9+/=]+[ \t]*` + newline + `[ \t]*)+-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----\z`)
 
 	// urlCredentials is the password of scheme://user:password@host.
 	urlCredentials = regexp.MustCompile("([A-Za-z][A-Za-z0-9+.-]*://[^\\s:/@\"'<>`]+:)([^\\s/\"'<>`]+)@")
@@ -90,17 +93,7 @@ func Redact(text string) string {
 	// where their literal part is: a private key's "PRIVATE KEY", a URL's
 	// "://" and "@", a key's name.
 	if strings.Contains(text, "PRIVATE KEY") {
-		text = pemBlock.ReplaceAllLiteralString(text, redactedKey)
-		text = pemHead.ReplaceAllStringFunc(text, func(m string) string {
-			// The match takes the line end of the last line it removes; keep it.
-			for _, nl := range []string{"\r\n", "\n", `\r\n`, `\n`} {
-				if strings.HasSuffix(m, nl) {
-					return redactedKey + nl
-				}
-			}
-			return redactedKey
-		})
-		text = redactKeyTails(text)
+		text = redactKeys(text)
 	}
 	text = replaceLines(text, func(line, _ string) bool {
 		return strings.Contains(line, "://") && strings.Contains(line, "@")
@@ -120,38 +113,77 @@ func Redact(text string) string {
 	return text
 }
 
-// pemEnd finds the END lines that redactKeyTails looks behind.
-var pemEnd = regexp.MustCompile(`-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+// maxKeyBody bounds the body of a private key redactKeys looks for: an RSA
+// key of 16384 bits is under 13 KB.
+const maxKeyBody = 32 << 10
 
-// pemTailAnchored is pemTail ending where its window ends.
-var pemTailAnchored = regexp.MustCompile(pemTail.String() + `\z`)
-
-// tailWindow bounds how far before an END line redactKeyTails looks for the
-// key's body: an RSA key of 8192 bits is under 7 KB.
-const tailWindow = 32 << 10
-
-// redactKeyTails removes the bodies of private keys whose BEGIN line is
-// missing, with their END line. It runs pemTail in a window before each END
-// line instead of over the whole text (see Redact).
-func redactKeyTails(text string) string {
+// redactKeys replaces private keys, whole or in part, by "(redacted private
+// key)": from a BEGIN line to the next END line when only a key's body lies
+// between them; from a BEGIN line through the lines of base64 after it when
+// the END is missing; the lines of base64 before an END line whose BEGIN is
+// missing. It walks the BEGIN and END lines in order and looks at most
+// maxKeyBody around each, never past the one before: a regexp run over the
+// whole text from each of them would be quadratic in a log full of keys.
+func redactKeys(text string) string {
+	begins := pemBegin.FindAllStringIndex(text, -1)
 	ends := pemEnd.FindAllStringIndex(text, -1)
-	if ends == nil {
-		return text
-	}
 	var b strings.Builder
-	last := 0
-	for _, e := range ends {
-		from := max(last, e[0]-tailWindow)
-		m := pemTailAnchored.FindStringIndex(text[from:e[1]])
-		if m == nil {
+	last, prev := 0, 0 // what is written; the end of the last BEGIN or END line
+	replace := func(from, to int, keep string) {
+		b.WriteString(text[last:from])
+		b.WriteString(redactedKey)
+		b.WriteString(keep)
+		last = to
+	}
+	bi, ei := 0, 0
+	for bi < len(begins) || ei < len(ends) {
+		if ei == len(ends) || bi < len(begins) && begins[bi][0] < ends[ei][0] {
+			m := begins[bi]
+			bi++
+			if m[0] < last {
+				continue
+			}
+			prev = m[1]
+			for ei < len(ends) && ends[ei][0] < m[1] {
+				ei++
+			}
+			if ei < len(ends) && (bi == len(begins) || ends[ei][0] < begins[bi][0]) &&
+				ends[ei][0]-m[1] <= maxKeyBody && pemBody.MatchString(text[m[1]:ends[ei][0]]) {
+				replace(m[0], ends[ei][1], "")
+				prev = ends[ei][1]
+				ei++
+				continue
+			}
+			rest := pemRest.FindString(text[m[1]:min(len(text), m[1]+maxKeyBody)])
+			replace(m[0], m[1]+len(rest), lineEnd(rest))
 			continue
 		}
-		b.WriteString(text[last : from+m[0]])
-		b.WriteString(redactedKey)
-		last = e[1]
+		m := ends[ei]
+		ei++
+		if m[0] < last {
+			continue
+		}
+		from := max(last, prev, m[0]-maxKeyBody)
+		prev = m[1]
+		if t := pemTail.FindStringIndex(text[from:m[1]]); t != nil {
+			replace(from+t[0], m[1], "")
+		}
+	}
+	if last == 0 {
+		return text
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// lineEnd returns the line end s ends with, "" if none.
+func lineEnd(s string) string {
+	for _, nl := range []string{"\r\n", "\n", `\r\n`, `\n`} {
+		if strings.HasSuffix(s, nl) {
+			return nl
+		}
+	}
+	return ""
 }
 
 // replaceLines applies fix to each line (without its "\n") for which

@@ -50,6 +50,9 @@ func TestRedact(t *testing.T) {
 			"      + private_key_pem = <<-EOT\n            (redacted private key)\n        EOT"},
 		{"private key with escaped newlines in JSON", `"pem": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n"`, `"pem": "(redacted private key)\n"`},
 		{"private key cut short by a log tail", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAABG5vbmU\nError: exit 1", "(redacted private key)\nError: exit 1"},
+		{"two keys", fakePEM + "\nand\n" + fakePEM, "(redacted private key)\nand\n(redacted private key)"},
+		{"a key cut short before a whole one", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n" + fakePEM, "(redacted private key)\n(redacted private key)"},
+		{"an END line alone stays", "-----END RSA PRIVATE KEY-----", ""},
 		{"private key whose start was cut off", "7onLRnrq0/IzW7yWR7Qk\nLxoS2tFczGkPLPg==\n-----END RSA PRIVATE KEY-----\nok", "(redacted private key)\nok"},
 		{"password assignment keeps its key and quotes", `  + password = "hunter2-but-longer"`, `  + password = "(redacted)"`},
 		{"passwd in YAML", "passwd: s3cr3t", "passwd: (redacted)"},
@@ -205,4 +208,24 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("not idempotent after planting:\n once  %q\n twice %q", got, again)
 		}
 	})
+}
+
+func BenchmarkRedact(b *testing.B) {
+	plan, err := os.ReadFile("../tf/testdata/real/dev-scale-down.plan.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A megabyte of log with a key cut short every few lines: the BEGIN and
+	// END lines must not each start a scan of the rest.
+	keys := strings.Repeat("-----END RSA PRIVATE KEY-----\nAAAA\n-----BEGIN RSA PRIVATE KEY-----\nAAAA\n  password = \"p\"\n", 12_000)
+	for _, bb := range []struct {
+		name, text string
+	}{{"real plan JSON", string(plan)}, {"log full of keys", keys}} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bb.text)))
+			for b.Loop() {
+				Redact(bb.text)
+			}
+		})
+	}
 }
