@@ -93,9 +93,11 @@ func cellCode(s string) string {
 	return strings.ReplaceAll(code(s), "|", `\|`)
 }
 
-// text renders s as inline text: on one line, with HTML escaped.
+// text renders s as inline text: on one line, with HTML escaped, and
+// backticks and tildes escaped so that it cannot start a code span or, at
+// the start of a line, a fence.
 func text(s string) string {
-	return htmlEscaper.Replace(oneLine(s))
+	return textEscaper.Replace(oneLine(s))
 }
 
 // cellText is text for a table cell.
@@ -103,10 +105,11 @@ func cellText(s string) string {
 	return strings.ReplaceAll(text(s), "|", `\|`)
 }
 
-var htmlEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;")
+var textEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;", "`", "\\`", "~", "\\~")
 
-// oneLine replaces line breaks by spaces.
+// oneLine cleans s and replaces its line breaks by spaces.
 func oneLine(s string) string {
+	s = clean(s)
 	if !strings.ContainsAny(s, "\r\n") {
 		return s
 	}

@@ -11,7 +11,7 @@ import (
 // checkMarkdown fails t unless md is within limit (in bytes, hence in
 // characters) and whole: every code fence closed, every <details> closed
 // in order, outside the fences.
-func checkMarkdown(t testing.TB, md string, limit int) {
+func checkMarkdown(t fataler, md string, limit int) {
 	t.Helper()
 	if len(md) > limit || utf8.RuneCountInString(md) > limit {
 		t.Fatalf("%d bytes, %d characters: over the limit of %d", len(md), utf8.RuneCountInString(md), limit)
@@ -22,6 +22,13 @@ func checkMarkdown(t testing.TB, md string, limit int) {
 	if err := markdownStructure(md); err != "" {
 		t.Fatal(err)
 	}
+}
+
+// fataler is what the checks need of *testing.T and *rapid.T.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
 }
 
 var (
@@ -56,16 +63,17 @@ func markdownStructure(md string) string {
 		if open != "" {
 			continue
 		}
+		inline := withoutCodeSpans(line)
 		if detailsOpen.MatchString(line) {
 			depth++
 		}
-		if c := len(detailsClose.FindAllString(line, -1)); c > 0 {
+		if c := len(detailsClose.FindAllString(inline, -1)); c > 0 {
 			depth -= c
 			if depth < 0 {
 				return "line " + itoa(n+1) + ": </details> without <details>: " + line
 			}
 		}
-		if strings.Contains(strings.ToLower(line), "<details") && !detailsOpen.MatchString(line) {
+		if strings.Contains(strings.ToLower(inline), "<details") && !detailsOpen.MatchString(line) {
 			return "line " + itoa(n+1) + ": <details> inside a line: " + line
 		}
 	}
@@ -76,6 +84,54 @@ func markdownStructure(md string) string {
 		return itoa(depth) + " <details> not closed"
 	}
 	return ""
+}
+
+// withoutCodeSpans removes the code spans of a line: a run of backticks up
+// to the next run of the same length (CommonMark 0.31, 6.1); a run with no
+// such closer is literal text, and so is a backslash-escaped backtick.
+func withoutCodeSpans(line string) string {
+	var b strings.Builder
+	for i := 0; i < len(line); {
+		if line[i] == '\\' && i+1 < len(line) {
+			b.WriteString(line[i : i+2]) // an escaped character opens nothing
+			i += 2
+			continue
+		}
+		if line[i] != '`' {
+			b.WriteByte(line[i])
+			i++
+			continue
+		}
+		n := backticks(line[i:])
+		closer := -1
+		for j := i + n; j < len(line); {
+			if line[j] != '`' {
+				j++
+				continue
+			}
+			m := backticks(line[j:])
+			if m == n {
+				closer = j
+				break
+			}
+			j += m
+		}
+		if closer < 0 {
+			b.WriteString(line[i : i+n])
+			i += n
+			continue
+		}
+		i = closer + n
+	}
+	return b.String()
+}
+
+func backticks(s string) int {
+	n := 0
+	for n < len(s) && s[n] == '`' {
+		n++
+	}
+	return n
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -91,6 +147,7 @@ func TestMarkdownHelpers(t *testing.T) {
 		{"empty code span", code(""), "` `"},
 		{"cell code escapes pipes", cellCode("a|b"), "`a\\|b`"},
 		{"text escapes HTML", text("x </details> y"), "x &lt;/details&gt; y"},
+		{"text cannot start a fence", text("```go"), "\\`\\`\\`go"},
 		{"cellText escapes pipes and breaks", cellText("a|b\nc"), "a\\|b c"},
 		{"capText cuts at a rune", capText("éééé", 6), "é…"},
 		{"capText leaves short text", capText("abc", 3), "abc"},
@@ -146,6 +203,10 @@ func TestMarkdownStructureCheck(t *testing.T) {
 		{"<details>\n", false},
 		{"</details>\n", false},
 		{"text <details> inline\n", false},
+		{"text `<details>` in a code span\n", true},
+		{"text `` <details>` `` in a longer code span\n", true},
+		{"text ``<details>` unclosed span\n", false},
+		{"text \\`<details>` escaped backtick\n", false},
 		{"````\n```\n", false},
 	} {
 		if got := markdownStructure(tt.md) == ""; got != tt.ok {
