@@ -170,3 +170,22 @@ func TestPropertyCommentIsWholeAndWithinLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestPropertyCheckRunIsWholeAndWithinLimits: the same for each section's
+// check run: title, summary and text within their limits, the markdown
+// whole, no planted token.
+func TestPropertyCheckRunIsWholeAndWithinLimits(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := genSection(t, 0, large)
+		token := fakeGitHubTokens[5]
+		s.PlanText = token + " " + s.PlanText + " " + token
+		s.Err += " " + token
+		title, summary, text := CheckRunOutput(s)
+		checkCheckRun(t, title, summary, text)
+		for _, out := range []string{title, summary, text} {
+			if strings.Contains(out, token) {
+				t.Fatalf("the check run posts a planted token")
+			}
+		}
+	})
+}

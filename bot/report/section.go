@@ -160,7 +160,12 @@ func newSectionParts(s EnvSection, forCheckRun bool) *sectionParts {
 		p.policyShort = fmt.Sprintf("### Policy — %s\n\nThe findings: %s.\n\n", text(PolicyHeadline(*pol)), p.elsewhere)
 	}
 
-	if p.planText != "" {
+	switch {
+	case p.planText != "" && forCheckRun:
+		// The check run's text carries the plan.
+		p.planFull = "Terraform's plan is below.\n\n"
+		p.planGone = p.planFull
+	case p.planText != "":
 		p.planFull = fmt.Sprintf("<details><summary>Full plan of %s</summary>\n\n%s\n</details>\n\n", text(env), fence(strings.Trim(p.planText, "\n"), ""))
 		p.planGone = fmt.Sprintf("The full plan of %s is too long for this comment: it is %s.\n\n", text(env), p.elsewhere)
 	}
