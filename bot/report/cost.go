@@ -19,23 +19,40 @@ func CostHeadline(e *cost.Estimate) string {
 // priced, and the budget check with savings when over.
 func CostMarkdown(e *cost.Estimate) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Cost — %s\n\n", CostHeadline(e))
+	writeCostHead(&b, e, -1)
+	writeCostResources(&b, e)
+	return b.String()
+}
+
+// writeCostHead writes the headline, where the prices come from, the budget
+// check and what could not be priced (at most maxNotPriced, all when < 0).
+func writeCostHead(b *strings.Builder, e *cost.Estimate, maxNotPriced int) {
+	fmt.Fprintf(b, "### Cost — %s\n\n", text(CostHeadline(e)))
 	source := "plan"
 	if !e.FromPlan {
 		source = "spec (no plan: after only)"
 	}
-	fmt.Fprintf(&b, "%s · from the %s · on-demand prices as of %s · %g h/month\n\n", e.Region, source, e.CatalogueAsOf, e.HoursPerMonth)
-	writeBudget(&b, e.Budget, e.After)
+	fmt.Fprintf(b, "%s · from the %s · on-demand prices as of %s · %g h/month\n\n", text(e.Region), source, text(e.CatalogueAsOf), e.HoursPerMonth)
+	writeBudget(b, e.Budget, e.After)
 	if len(e.NotPriced) > 0 {
-		fmt.Fprintf(&b, "**Not priced (%d)** — not included in the totals:\n", len(e.NotPriced))
-		for _, n := range e.NotPriced {
-			fmt.Fprintf(&b, "- `%s`\n", n)
+		fmt.Fprintf(b, "**Not priced (%d)** — not included in the totals:\n", len(e.NotPriced))
+		for i, n := range e.NotPriced {
+			if i == maxNotPriced {
+				fmt.Fprintf(b, "- and %d more\n", len(e.NotPriced)-i)
+				break
+			}
+			fmt.Fprintf(b, "- %s\n", code(n))
 		}
 		b.WriteString("\n")
 	}
+}
+
+// writeCostResources writes the resources' costs and, collapsed, their
+// components.
+func writeCostResources(b *strings.Builder, e *cost.Estimate) {
 	b.WriteString("| Resource | Before | After | Change |\n|---|--:|--:|--:|\n")
 	for _, r := range e.Resources {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", r.Address, money(r.Before), money(r.After), deltaCell(r.Delta))
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", cellCode(r.Address), money(r.Before), money(r.After), deltaCell(r.Delta))
 	}
 	b.WriteString("\n<details><summary>Components and assumptions</summary>\n\n")
 	for _, r := range e.Resources {
@@ -43,18 +60,17 @@ func CostMarkdown(e *cost.Estimate) string {
 		if len(comps) == 0 && len(r.BeforeComponents) > 0 {
 			comps, side = r.BeforeComponents, " (removed; before)"
 		}
-		fmt.Fprintf(&b, "**`%s`**%s\n\n", r.Address, side)
+		fmt.Fprintf(b, "**%s**%s\n\n", code(r.Address), side)
 		b.WriteString("| Component | Quantity | Unit price | Monthly | Assumption |\n|---|--:|--:|--:|---|\n")
 		for _, c := range comps {
-			fmt.Fprintf(&b, "| %s | %s %s | $%s | %s | %s |\n", c.Name, quantity(c.Quantity), c.Unit, trimFloat(c.UnitPrice), money(c.Monthly), c.Assumption)
+			fmt.Fprintf(b, "| %s | %s %s | $%s | %s | %s |\n", cellText(c.Name), quantity(c.Quantity), cellText(c.Unit), trimFloat(c.UnitPrice), money(c.Monthly), cellText(c.Assumption))
 		}
 		b.WriteString("\n")
 	}
 	if len(e.UsageOverrides) > 0 {
-		fmt.Fprintf(&b, "Usage file overrides: %s\n\n", strings.Join(e.UsageOverrides, ", "))
+		fmt.Fprintf(b, "Usage file overrides: %s\n\n", text(strings.Join(e.UsageOverrides, ", ")))
 	}
 	b.WriteString("</details>\n")
-	return b.String()
 }
 
 // CostSummaryMarkdown renders the repository-wide total (`gitops cost --all`).
@@ -64,12 +80,12 @@ func CostSummaryMarkdown(s *cost.Summary) string {
 	writeBudget(&b, s.Budget, s.After)
 	b.WriteString("| Environment | Region | Before | After | Change |\n|---|---|--:|--:|--:|\n")
 	for _, e := range s.Environments {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", e.Environment, e.Region, money(e.Before), money(e.After), deltaCell(e.Delta))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellText(e.Environment), cellText(e.Region), money(e.Before), money(e.After), deltaCell(e.Delta))
 	}
 	if len(s.NotPriced) > 0 {
 		fmt.Fprintf(&b, "\n**Not priced (%d)** — not included in the totals:\n", len(s.NotPriced))
 		for _, n := range s.NotPriced {
-			fmt.Fprintf(&b, "- `%s`\n", n)
+			fmt.Fprintf(&b, "- %s\n", code(n))
 		}
 	}
 	return b.String()
@@ -104,7 +120,7 @@ func writeBudget(b *strings.Builder, bu *cost.Budget, after float64) {
 		if withEnv && s.Environment != "" {
 			name = s.Environment + ": " + name
 		}
-		fmt.Fprintf(b, "| %s | `%s` | -%s | %s |\n", name, s.Change, money(s.MonthlyUSD), s.TradeOff)
+		fmt.Fprintf(b, "| %s | %s | -%s | %s |\n", cellText(name), cellCode(s.Change), money(s.MonthlyUSD), cellText(s.TradeOff))
 	}
 	b.WriteString("\n")
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gitops-bot/gitops/bot/policy"
 )
@@ -16,8 +15,13 @@ func PolicyHeadline(res policy.Result) string {
 	if env == "" {
 		env = "policy"
 	}
+	return env + ": " + policyVerdict(res)
+}
+
+// policyVerdict is PolicyHeadline without the environment.
+func policyVerdict(res policy.Result) string {
 	if res.Error != "" {
-		return env + ": 🛑 cannot apply — policy could not be evaluated"
+		return "🛑 cannot apply — policy could not be evaluated"
 	}
 	var parts []string
 	denied, warnings, overridden := len(res.Denied()), len(res.Warnings()), 0
@@ -31,14 +35,14 @@ func PolicyHeadline(res policy.Result) string {
 	} else {
 		passed := "✅ passed"
 		if overridden > 0 {
-			passed += fmt.Sprintf(" (%s overridden)", policyPlural(overridden, "deny", "denies"))
+			passed += fmt.Sprintf(" (%s overridden)", plural(overridden, "deny", "denies"))
 		}
 		parts = append(parts, passed)
 	}
 	if warnings > 0 {
-		parts = append(parts, "⚠️ "+policyPlural(warnings, "warning", "warnings"))
+		parts = append(parts, "⚠️ "+plural(warnings, "warning", "warnings"))
 	}
-	return env + ": " + strings.Join(parts, " · ")
+	return strings.Join(parts, " · ")
 }
 
 // PolicyMarkdown renders a policy result for a PR comment or check run: the
@@ -46,25 +50,25 @@ func PolicyHeadline(res policy.Result) string {
 // who made them and when.
 func PolicyMarkdown(res policy.Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Policy — %s\n\n", PolicyHeadline(res))
+	fmt.Fprintf(&b, "### Policy — %s\n\n", text(PolicyHeadline(res)))
 	if res.Error != "" {
 		b.WriteString("The change cannot be applied until policy evaluates. Fix the policy or the input:\n\n")
-		fmt.Fprintf(&b, "```\n%s\n```\n", strings.TrimRight(res.Error, "\n"))
+		b.WriteString(fence(strings.TrimRight(res.Error, "\n"), ""))
 		return b.String()
 	}
 	if len(res.Verdicts) > 0 {
 		b.WriteString("| | Rule | Resource or spec path | Finding |\n|---|---|---|---|\n")
 		for _, v := range res.Verdicts {
-			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s |\n", policyMark(v), v.Rule, v.Address, policyCell(v.Message))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", policyMark(v), cellCode(v.Rule), cellCode(v.Address), cellText(v.Message))
 		}
 		b.WriteString("\n")
 	}
 	if len(res.Overrides) > 0 {
 		b.WriteString("**Overrides**\n\n")
 		for _, o := range res.Overrides {
-			fmt.Fprintf(&b, "- `%s` by @%s at %s for PR #%d — %s", o.Rule, strings.TrimPrefix(o.By, "@"), policyWhen(o.At), o.PR, o.Status)
+			fmt.Fprintf(&b, "- %s by @%s at %s for PR #%d — %s", code(o.Rule), text(strings.TrimPrefix(o.By, "@")), when(o.At), o.PR, text(string(o.Status)))
 			if o.Reason != "" {
-				fmt.Fprintf(&b, ": %s", o.Reason)
+				fmt.Fprintf(&b, ": %s", text(o.Reason))
 			}
 			b.WriteString("\n")
 		}
@@ -94,24 +98,10 @@ func PolicyJSON(res policy.Result) ([]byte, error) {
 func policyMark(v policy.Verdict) string {
 	switch {
 	case v.Overridden != nil:
-		return fmt.Sprintf("✅ overridden by @%s", strings.TrimPrefix(v.Overridden.By, "@"))
+		return fmt.Sprintf("✅ overridden by @%s", cellText(strings.TrimPrefix(v.Overridden.By, "@")))
 	case v.Level == policy.Deny:
 		return "❌ deny"
 	default:
 		return "⚠️ warn"
 	}
-}
-
-func policyWhen(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-// policyCell keeps text inside one markdown table cell.
-func policyCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
-}
-
-func policyPlural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
