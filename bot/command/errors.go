@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // ErrNotCommand is returned for a comment whose first non-empty line does not
@@ -96,34 +98,11 @@ func nearest(s string, candidates []string) (string, bool) {
 	}
 	best, bestDist := "", maxDist+1
 	for _, c := range candidates {
-		if d := distance(s, c); d < bestDist {
+		if d := levenshtein.ComputeDistance(s, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best, bestDist <= maxDist
-}
-
-// distance is the Levenshtein distance between a and b, in runes. Callers
-// bound the lengths; it is O(len(a)·len(b)).
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // sortedUnique returns a sorted copy of names without repeats.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/agnivade/levenshtein"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
@@ -593,7 +595,7 @@ func suggest(key string, fields []field) string {
 func closest(v string, candidates []string) string {
 	best, bestDist := "", 3
 	for _, c := range candidates {
-		if dist := editDistance(strings.ToLower(v), c); dist < bestDist {
+		if dist := levenshtein.ComputeDistance(strings.ToLower(v), c); dist < bestDist {
 			best, bestDist = c, dist
 		}
 	}
@@ -601,27 +603,6 @@ func closest(v string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // describe names a node's kind and value for "got ..." in messages.
