@@ -219,11 +219,16 @@ func sortedVars(vars map[string]string) []string {
 }
 
 // humanPlan keeps what a reviewer reads from terraform plan's output: the
-// refresh progress lines are dropped.
+// refresh progress lines, and the opening and closing of ephemeral
+// resources, are dropped.
 func humanPlan(out []byte) []byte {
 	var b bytes.Buffer
 	for _, line := range bytes.SplitAfter(out, []byte("\n")) {
 		if bytes.Contains(line, []byte(": Refreshing state...")) ||
+			bytes.Contains(line, []byte(": Opening...")) ||
+			bytes.Contains(line, []byte(": Opening complete after")) ||
+			bytes.Contains(line, []byte(": Closing...")) ||
+			bytes.Contains(line, []byte(": Closing complete after")) ||
 			bytes.Contains(line, []byte(": Reading...")) ||
 			bytes.Contains(line, []byte(": Read complete after")) {
 			continue
