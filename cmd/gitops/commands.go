@@ -11,5 +11,7 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newShowCmd(g),
 		newCostCmd(g),
 		newPolicyCmd(g),
+		newServeCmd(g),
+		newDemoCmd(g),
 	}
 }

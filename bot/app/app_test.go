@@ -1,0 +1,286 @@
+package app
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/github/emulator"
+	"github.com/gitops-bot/gitops/bot/localaws"
+	"github.com/gitops-bot/gitops/bot/report"
+	"github.com/gitops-bot/gitops/bot/tf"
+	"github.com/gitops-bot/gitops/internal/toolcheck"
+)
+
+// One moto serves the package; each test resets it.
+var (
+	motoOnce sync.Once
+	moto     *localaws.Emulator
+	motoErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if moto != nil {
+		moto.Close()
+	}
+	os.Exit(code)
+}
+
+const repo = "acme/infra"
+
+type jobEvent struct {
+	kind      string
+	completed bool
+}
+
+type harness struct {
+	emu  *emulator.Emulator
+	done chan jobEvent
+	addr string
+}
+
+// start runs the App against a fresh GitHub emulator holding the
+// repository's environments/, terraform/ and policy/, and moto.
+func start(t *testing.T) *harness {
+	t.Helper()
+	toolcheck.Require(t, "terraform")
+	toolcheck.RequireModule(t, "moto", "pip install 'moto[server]==5.2.1'")
+	ctx := context.Background()
+	motoOnce.Do(func() { moto, motoErr = localaws.Start(ctx, localaws.Options{}) })
+	if motoErr != nil {
+		t.Fatal(motoErr)
+	}
+	if err := moto.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backend := localaws.Backend{Bucket: "tfstate", Table: "tflock", Region: "us-east-1"}
+	if err := moto.Bootstrap(ctx, backend); err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.New(emulator.Options{WebhookSecret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	if _, err := emu.CreateRepo(ctx, repo, repoFiles(t)); err != nil {
+		t.Fatal(err)
+	}
+	for user, role := range map[string]string{"alice": emulator.RoleWrite, "bob": emulator.RoleMaintain, "carol": emulator.RoleRead} {
+		if err := emu.SetPermission(repo, user, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.GitHubURL, cfg.AppID = emu.URL(), emu.AppID()
+	cfg.AppKeyFile, cfg.WebhookSecretFile = filepath.Join(dir, "key.pem"), filepath.Join(dir, "secret")
+	if err := os.WriteFile(cfg.AppKeyFile, emu.PrivateKeyPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.WebhookSecretFile, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Repos, cfg.DataDir, cfg.Listen, cfg.Workers = []string{repo}, filepath.Join(dir, "data"), "127.0.0.1:0", 2
+	cfg.State = config.State{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{emu: emu, done: make(chan jobEvent, 100)}
+	runCtx, stop := context.WithCancel(ctx)
+	ready := make(chan string, 1)
+	exited := make(chan error, 1)
+	go func() {
+		exited <- Run(runCtx, cfg, Options{
+			TF:      tf.Options{Backend: tf.Backend{Endpoint: moto.Endpoint()}, Env: moto.Env(), Vars: map[string]string{"aws_max_retries": "2"}},
+			Ready:   func(addr string) { ready <- addr },
+			JobDone: func(kind string, completed bool) { h.done <- jobEvent{kind, completed} },
+		})
+	}()
+	t.Cleanup(func() {
+		stop()
+		if err := <-exited; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		h.addr = addr
+		if err := emu.SetWebhookURL("http://" + addr + "/webhook"); err != nil {
+			t.Fatal(err)
+		}
+	case err := <-exited:
+		t.Fatalf("serve: %v", err)
+	}
+	return h
+}
+
+// wait waits for the next job of kind to complete (failed attempts are
+// retried by River and waited through); the deadline only guards a hang.
+func (h *harness) wait(t *testing.T, kind string) {
+	t.Helper()
+	deadline := time.NewTimer(15 * time.Minute)
+	defer deadline.Stop()
+	for {
+		select {
+		case ev := <-h.done:
+			if ev.kind == kind && ev.completed {
+				return
+			}
+		case <-deadline.C:
+			t.Fatalf("no %s job completed", kind)
+		}
+	}
+}
+
+// sticky returns the bot's sticky comments on a pull request.
+func (h *harness) sticky(number int) []emulator.Comment {
+	var out []emulator.Comment
+	for _, c := range h.emu.Comments(repo, number) {
+		if strings.HasPrefix(c.Body, report.StickyMarker) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func repoFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, top := range []string{"environments", "terraform", "policy"} {
+		err := filepath.WalkDir(filepath.Join("..", "..", top), func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() || !e.Type().IsRegular() {
+				return err
+			}
+			rel, _ := filepath.Rel(filepath.Join("..", ".."), p)
+			data, err := os.ReadFile(p)
+			out[filepath.ToSlash(rel)] = data
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func TestPullRequestsLocksDuplicatesAndFaults(t *testing.T) {
+	ctx := context.Background()
+	h := start(t)
+	dev := h.emu // shorthand for the user actions below
+	spec, err := os.ReadFile("../../environments/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := []byte(strings.Replace(string(spec), "retention_days: 7", "retention_days: 14", 1))
+	if _, err := dev.Push(ctx, repo, "alice", "logs", map[string][]byte{"environments/dev.yaml": scaled}, "dev: keep logs 14 days"); err != nil {
+		t.Fatal(err)
+	}
+	pr1, err := dev.OpenPR(ctx, repo, "alice", "logs", "main", "Keep dev logs longer", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "pr_plan")
+
+	t.Run("the pull request gets one comment with its plan, cost and policy", func(t *testing.T) {
+		s := h.sticky(pr1.Number)
+		if len(s) != 1 || !strings.Contains(s[0].Body, "## dev") || !strings.Contains(s[0].Body, "Cost") || !strings.Contains(s[0].Body, "Policy") {
+			t.Fatalf("sticky comments: %+v", s)
+		}
+		runs := dev.CheckRuns(repo)
+		if len(runs) != 1 || runs[0].Name != "gitops/plan (dev)" {
+			t.Fatalf("check runs: %+v", runs)
+		}
+	})
+
+	t.Run("the same delivery three times and under a new id plans once", func(t *testing.T) {
+		before := h.sticky(pr1.Number)
+		opened := dev.DeliveriesOf("pull_request", "opened")
+		if len(opened) == 0 {
+			t.Fatal("no opened delivery recorded")
+		}
+		id := opened[len(opened)-1].ID
+		for range 2 {
+			if d, err := dev.Redeliver(ctx, id); err != nil || d.Status != 202 {
+				t.Fatalf("redeliver: %d %v", d.Status, err)
+			}
+		}
+		if d, err := dev.Resend(ctx, id); err != nil || d.Status != 202 {
+			t.Fatalf("resend: %d %v", d.Status, err)
+		}
+		// The server answered each as a duplicate: nothing was enqueued.
+		resp, err := http.Get("http://" + h.addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := `gitops_webhook_deliveries_total{event="pull_request",outcome="duplicate"} 3`; !strings.Contains(string(metrics), want) {
+			t.Fatalf("metrics lack %s:\n%s", want, metrics)
+		}
+		if s := h.sticky(pr1.Number); len(s) != 1 || s[0].Edits != before[0].Edits {
+			t.Fatalf("after duplicates: %d sticky comments, %d edits (%d before); want the one comment, untouched", len(s), s[0].Edits, before[0].Edits)
+		}
+	})
+
+	t.Run("a second pull request on dev is told who holds the lock", func(t *testing.T) {
+		if _, err := dev.Push(ctx, repo, "alice", "other", map[string][]byte{"environments/dev.yaml": []byte(strings.Replace(string(spec), "retention_days: 7", "retention_days: 30", 1))}, "dev: 30 days"); err != nil {
+			t.Fatal(err)
+		}
+		pr2, err := dev.OpenPR(ctx, repo, "alice", "other", "main", "Keep dev logs a month", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, "pr_plan")
+		s := h.sticky(pr2.Number)
+		if len(s) != 1 || !strings.Contains(s[0].Body, "#1") {
+			t.Fatalf("second PR's comment does not name the holder:\n%+v", s)
+		}
+		var locked bool
+		for _, r := range dev.CheckRuns(repo) {
+			locked = locked || (r.HeadSHA == pr2.HeadSHA && r.Conclusion == "failure" && strings.Contains(r.Title, "locked by #1"))
+		}
+		if !locked {
+			t.Fatalf("no failing check run says the lock is held: %+v", dev.CheckRuns(repo))
+		}
+	})
+
+	t.Run("the Apply button goes through the same permission check as /apply", func(t *testing.T) {
+		runs := dev.CheckRuns(repo)
+		// alice may press it (write access) but may not apply (maintain).
+		if err := dev.RequestCheckRunAction(ctx, repo, "alice", runs[0].ID, "apply"); err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, "apply")
+		cs := dev.Comments(repo, pr1.Number)
+		last := cs[len(cs)-1].Body
+		if !strings.Contains(last, "@alice gitops did not apply (asked with the Apply button)") || !strings.Contains(last, "needs the maintain role") {
+			t.Fatalf("refusal: %q", last)
+		}
+	})
+
+	t.Run("with 20 % of GitHub calls failing, a push still ends with one up-to-date comment", func(t *testing.T) {
+		dev.SetFaults(emulator.Faults{Rate: 0.2, Seed: 42, Kinds: emulator.Fault502 | emulator.FaultSecondaryRateLimit})
+		head, err := dev.Push(ctx, repo, "alice", "logs", map[string][]byte{"environments/dev.yaml": []byte(strings.Replace(string(spec), "retention_days: 7", "retention_days: 60", 1))}, "dev: 60 days")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, "pr_plan")
+		dev.SetFaults(emulator.Faults{})
+		s := h.sticky(pr1.Number)
+		if len(s) != 1 {
+			t.Fatalf("%d sticky comments, want 1", len(s))
+		}
+		if sha, ok := report.StickyHeadSHA(s[0].Body); !ok || sha != head {
+			t.Fatalf("the comment describes %s, want the new head %s", sha, head)
+		}
+	})
+}

@@ -1,0 +1,166 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+	"github.com/riverqueue/river"
+
+	"github.com/gitops-bot/gitops/bot/command"
+	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/store"
+)
+
+// CommandArgs handles a comment on a pull request.
+type CommandArgs struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind names the job in River.
+func (CommandArgs) Kind() string { return "command" }
+
+// CommandWorker reads a PR comment's command, checks the commenter's
+// permission and starts the work, answering on the comment: 👀 on receipt,
+// then 👍 or 👎 with a reply that says what is wrong.
+type CommandWorker struct {
+	river.WorkerDefaults[CommandArgs]
+	d *Deps
+}
+
+// Timeout bounds the command's own work (plans and applies are jobs of their own).
+func (w *CommandWorker) Timeout(*river.Job[CommandArgs]) time.Duration { return 5 * time.Minute }
+
+// Work handles the comment.
+func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) error {
+	d := w.d
+	del, err := d.Store.Delivery(ctx, job.Args.DeliveryID)
+	if err != nil {
+		return err
+	}
+	var ev gh.IssueCommentEvent
+	if err := json.Unmarshal(del.Payload, &ev); err != nil {
+		return fmt.Errorf("delivery %s: %w", del.ID, err)
+	}
+	repo, number := ev.GetRepo().GetFullName(), ev.GetIssue().GetNumber()
+	sender, commentID := ev.GetSender().GetLogin(), ev.GetComment().GetID()
+	if !ev.GetIssue().IsPullRequest() {
+		return nil // commands act on pull requests (/seed on issues comes with releases)
+	}
+	cmd, perr := command.Parse(ev.GetComment().GetBody(), command.Options{})
+	if errors.Is(perr, command.ErrNotCommand) {
+		return nil
+	}
+	// A comment is answered once, however often it is delivered or the job retried.
+	run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunKind("command"), Repo: repo, PR: number, JobID: job.ID, Key: "comment:" + fmt.Sprint(commentID)})
+	if err != nil {
+		return err
+	}
+	if !started {
+		return nil
+	}
+	c := d.GitHub.Client(ev.GetInstallation().GetID())
+	if err := c.React(ctx, repo, commentID, "eyes"); err != nil {
+		return err
+	}
+	outcome, reply := d.command(ctx, c, ev.GetInstallation().GetID(), repo, number, sender, commentID, cmd, perr)
+	if reply != "" {
+		if _, err := c.CreateComment(ctx, repo, number, reply); err != nil {
+			return err
+		}
+	}
+	if outcome != "" {
+		if err := c.React(ctx, repo, commentID, outcome); err != nil {
+			return err
+		}
+	}
+	status := store.RunSucceeded
+	if outcome == "-1" {
+		status = store.RunFailed
+	}
+	return d.Store.FinishRun(ctx, run.ID, status, nil)
+}
+
+// command starts a parsed command; it returns the reaction to end with
+// ("" when the job it starts reacts) and a reply ("" for none).
+func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, number int, sender string, commentID int64, cmd command.Command, perr error) (outcome, reply string) {
+	var cerr *command.Error
+	if errors.As(perr, &cerr) {
+		return "-1", fmt.Sprintf("@%s `%s`\n\n%s", sender, cerr.Msg, command.HelpText())
+	}
+	if perr != nil {
+		return "-1", fmt.Sprintf("@%s gitops could not read that command.\n\n%s", sender, command.HelpText())
+	}
+	if _, ok := cmd.(command.Help); ok {
+		return "+1", command.HelpText()
+	}
+	least := d.Config.Permissions[cmd.Name()]
+	if least == "" {
+		least = "maintain"
+	}
+	role, err := c.Permission(ctx, repo, sender)
+	if err != nil {
+		return "-1", "gitops could not read your permission on " + repo + "; try again."
+	}
+	if !config.AllowsRole(role, least) {
+		return "-1", fmt.Sprintf("@%s `%s` needs the %s role on %s; you have %s. Ask a maintainer, or an admin to change `permissions.%s` in gitops' configuration.", sender, cmd.String(), least, repo, role, cmd.Name())
+	}
+	pr, err := c.PullRequest(ctx, repo, number)
+	if err != nil {
+		return "-1", "gitops could not read this pull request; try again."
+	}
+	switch cmd := cmd.(type) {
+	case command.Plan:
+		err = d.Store.Enqueue(ctx, PlanArgs{Repo: repo, PR: number, InstallationID: inst, Envs: cmd.Envs, Requester: sender, Trigger: "comment"})
+		if err != nil {
+			return "-1", "gitops could not queue the plan; try again."
+		}
+		return "+1", ""
+	case command.Apply:
+		err = d.Store.Enqueue(ctx, ApplyArgs{Repo: repo, PR: number, InstallationID: inst, Envs: cmd.Envs, Requester: sender, HeadSHA: pr.HeadSHA, CommentID: commentID, Via: "`/apply`"})
+		if err != nil {
+			return "-1", "gitops could not queue the apply; try again."
+		}
+		return "", "" // the apply job reacts when it is done
+	case command.Unlock:
+		released, err := d.unlock(ctx, repo, number, cmd.Envs)
+		if err != nil {
+			return "-1", "gitops could not release the locks; try again."
+		}
+		if len(released) == 0 {
+			return "+1", "This pull request holds no lock" + onEnvs(cmd.Envs) + "."
+		}
+		return "+1", "Released the lock of " + strings.Join(released, ", ") + ". Its plans stay, but another pull request may now plan and apply these environments; comment `/plan` to lock them again."
+	default:
+		return "-1", fmt.Sprintf("`%s` is not available in this version of gitops yet.", cmd.String())
+	}
+}
+
+func onEnvs(envs []string) string {
+	if len(envs) == 0 {
+		return ""
+	}
+	return " on " + strings.Join(envs, ", ")
+}
+
+// unlock releases the pull request's locks (on envs, or all).
+func (d *Deps) unlock(ctx context.Context, repo string, pr int, envs []string) ([]string, error) {
+	if len(envs) == 0 {
+		return d.Store.UnlockHolder(ctx, repo, holder(pr))
+	}
+	var out []string
+	for _, e := range envs {
+		ok, err := d.Store.Unlock(ctx, repo, e, holder(pr))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

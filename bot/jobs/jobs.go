@@ -1,0 +1,149 @@
+// Package jobs is where the App's work is sequenced: one file per job kind
+// (a pull request's plan, a command, an apply, a closed or merged pull
+// request), each a River worker. A job reads GitHub, runs the engines
+// through bot/pipeline, records what it did in the store and writes the
+// results back to GitHub (one sticky comment per pull request, one check
+// run per environment). Effects are idempotent: River runs a job at least
+// once, and GitHub may deliver an event twice.
+//
+// It is not for HTTP (bot/server), persistence (bot/store) or rendering
+// (bot/report).
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/github"
+	"github.com/gitops-bot/gitops/bot/metrics"
+	"github.com/gitops-bot/gitops/bot/store"
+	"github.com/gitops-bot/gitops/bot/tf"
+)
+
+// GitHub is what the jobs ask of GitHub, per installation.
+type GitHub interface {
+	Client(installationID int64) Client
+}
+
+// Client is the calls the jobs make on one installation (github.Client).
+type Client interface {
+	PullRequest(ctx context.Context, repo string, number int) (*github.PR, error)
+	ChangedFiles(ctx context.Context, repo string, number int) ([]string, error)
+	Permission(ctx context.Context, repo, user string) (string, error)
+	Approvers(ctx context.Context, repo string, number int) ([]string, error)
+	FindComment(ctx context.Context, repo string, number int, marker string) (int64, error)
+	CreateComment(ctx context.Context, repo string, number int, body string) (int64, error)
+	EditComment(ctx context.Context, repo string, id int64, body string) error
+	React(ctx context.Context, repo string, commentID int64, content string) error
+	UpsertCheckRun(ctx context.Context, repo string, cr github.CheckRun) (int64, error)
+	DefaultBranch(ctx context.Context, repo string) (branch, cloneURL string, err error)
+	Token(ctx context.Context) (string, error)
+}
+
+// AppGitHub adapts a github.App to GitHub.
+type AppGitHub struct{ App *github.App }
+
+// Client returns the installation's client.
+func (a AppGitHub) Client(id int64) Client { return a.App.Client(id) }
+
+// Deps are what every job needs.
+type Deps struct {
+	Store  store.Store
+	GitHub GitHub
+	Config config.Config
+	// TF are the terraform options besides the checkout and work
+	// directories: backend, mirror, extra environment (an AWS emulator's
+	// endpoint), extra variables.
+	TF     tf.Options
+	Logger *slog.Logger
+	// Version is shown in the comment's footer.
+	Version string
+	// Metrics receives plan and apply durations; nil: none.
+	Metrics *metrics.Metrics
+}
+
+// observe records how long a plan or an apply took.
+func (d *Deps) observe(kind string, start time.Time, err error) {
+	if d.Metrics == nil {
+		return
+	}
+	outcome := "success"
+	if err != nil {
+		outcome = "failure"
+	}
+	d.Metrics.Durations.WithLabelValues(kind, outcome).Observe(time.Since(start).Seconds())
+}
+
+// Register adds every job kind's worker to workers.
+func Register(workers *river.Workers, d *Deps) {
+	river.AddWorker(workers, &PlanWorker{d: d})
+	river.AddWorker(workers, &CommandWorker{d: d})
+	river.AddWorker(workers, &ApplyWorker{d: d})
+	river.AddWorker(workers, &ClosedWorker{d: d})
+}
+
+// ForEvent is the work a webhook delivery starts: the jobs to enqueue in
+// the transaction that stores it. Events the App does not act on start none.
+func ForEvent(e *github.Event) []river.JobArgs {
+	switch e.Kind {
+	case "pull_request":
+		switch e.Action {
+		case "opened", "synchronize", "reopened", "labeled", "unlabeled", "ready_for_review":
+			return []river.JobArgs{PlanArgs{Repo: e.Repo, PR: e.Number, InstallationID: e.InstallationID, HeadSHA: e.HeadSHA, Trigger: e.Action}}
+		case "closed":
+			return []river.JobArgs{ClosedArgs{Repo: e.Repo, PR: e.Number, InstallationID: e.InstallationID, DeliveryID: e.DeliveryID}}
+		}
+	case "issue_comment":
+		if e.Action == "created" && e.Number > 0 && !strings.HasSuffix(e.Sender, "[bot]") {
+			return []river.JobArgs{CommandArgs{DeliveryID: e.DeliveryID}}
+		}
+	case "check_run":
+		if e.Action == "requested_action" && e.Ref == "apply" && e.Number > 0 {
+			return []river.JobArgs{ApplyArgs{Repo: e.Repo, PR: e.Number, InstallationID: e.InstallationID, Requester: e.Sender, HeadSHA: e.HeadSHA, Via: "the Apply button"}}
+		}
+	}
+	return nil
+}
+
+// prDir is where a pull request's checkouts and terraform work live.
+func (d *Deps) prDir(repo string, pr int) string {
+	return filepath.Join(d.Config.DataDir, "repos", filepath.FromSlash(repo), fmt.Sprintf("pr-%d", pr))
+}
+
+// runner is the terraform runner of a pull request's checkout: its work
+// directory is the PR's own (two PRs never share one), the plugin cache is
+// shared.
+func (d *Deps) runner(repo string, pr int, checkout string) (*tf.Runner, error) {
+	opts := d.TF
+	opts.SourceDir = filepath.Join(checkout, "terraform")
+	opts.WorkDir = filepath.Join(d.prDir(repo, pr), "work")
+	if opts.PluginCacheDir == "" {
+		opts.PluginCacheDir = filepath.Join(d.Config.DataDir, "plugin-cache")
+	}
+	return tf.New(opts)
+}
+
+func (d *Deps) log(ctx context.Context) *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}
+
+// holder is a pull request's name as a lock holder.
+func holder(pr int) string { return fmt.Sprintf("pr:%d", pr) }
+
+// timeout bounds one job.
+func (d *Deps) timeout() time.Duration {
+	if d.Config.JobTimeout > 0 {
+		return d.Config.JobTimeout
+	}
+	return 30 * time.Minute
+}
