@@ -190,7 +190,7 @@ func (c *Config) Validate() error {
 		bad("--github-url %q: want an http(s) URL such as https://api.github.com/ or https://ghe.example.com/api/v3/", c.GitHubURL)
 	}
 	if c.AppID <= 0 {
-		bad("--app-id: not set (the App's id, from its settings page or from /setup)")
+		bad("--app-id: not set (the App's id: its settings page shows it; gitops setup creates an App and writes it)")
 	}
 	for flag, path := range map[string]string{"--app-key-file": c.AppKeyFile, "--webhook-secret-file": c.WebhookSecretFile} {
 		if path == "" {

@@ -12,6 +12,7 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newCostCmd(g),
 		newPolicyCmd(g),
 		newServeCmd(g),
+		newSetupCmd(g),
 		newDemoCmd(g),
 	}
 }
