@@ -49,8 +49,9 @@ type harness struct {
 }
 
 // start runs the App against a fresh GitHub emulator holding the
-// repository's environments/, terraform/ and policy/, and moto.
-func start(t *testing.T) *harness {
+// repository's environments/, terraform/ and policy/ (with edit applied to
+// the default branch's files, when given), and moto.
+func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
 	t.Helper()
 	toolcheck.Require(t, "terraform")
 	toolcheck.RequireModule(t, "moto", "pip install 'moto[server]==5.2.1'")
@@ -71,7 +72,11 @@ func start(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	if _, err := emu.CreateRepo(ctx, repo, repoFiles(t)); err != nil {
+	files := repoFiles(t)
+	for _, e := range edit {
+		e(files)
+	}
+	if _, err := emu.CreateRepo(ctx, repo, files); err != nil {
 		t.Fatal(err)
 	}
 	for user, role := range map[string]string{"alice": emulator.RoleWrite, "bob": emulator.RoleMaintain, "carol": emulator.RoleRead} {
@@ -283,4 +288,45 @@ func TestPullRequestsLocksDuplicatesAndFaults(t *testing.T) {
 			t.Fatalf("the comment describes %s, want the new head %s", sha, head)
 		}
 	})
+}
+
+func TestAPullRequestThatEditsPolicyIsGatedByTheDefaultBranchsRules(t *testing.T) {
+	ctx := context.Background()
+	// On main, dev's budget is enforced: any plan of dev is denied.
+	h := start(t, func(files map[string][]byte) {
+		files["environments/dev.yaml"] = []byte(strings.Replace(string(files["environments/dev.yaml"]), "enforce: false", "enforce: true", 1))
+	})
+	spec, err := h.emu.FileAt(ctx, repo, "main", "environments/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, err := h.emu.FileAt(ctx, repo, "main", "policy/budget.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pull request changes dev and drops the budget's deny.
+	lenient := strings.Replace(string(rule), `deny contains lib.verdict("budget", "budget.monthly_usd", over_budget) if input.cost.enforce == true`, "", 1)
+	if lenient == string(rule) {
+		t.Fatal("the budget rule no longer has the deny this test removes")
+	}
+	if _, err := h.emu.Push(ctx, repo, "alice", "self-approve", map[string][]byte{
+		"environments/dev.yaml": []byte(strings.Replace(string(spec), "retention_days: 7", "retention_days: 14", 1)),
+		"policy/budget.rego":    []byte(lenient),
+	}, "dev: longer logs, and a budget rule that lets it through"); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := h.emu.OpenPR(ctx, repo, "alice", "self-approve", "main", "Longer logs", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "pr_plan")
+	s := h.sticky(pr.Number)
+	if len(s) != 1 || !strings.Contains(s[0].Body, "`budget`") || !strings.Contains(s[0].Body, "❌") {
+		t.Fatalf("the PR's own rules were its gate; comment:\n%+v", s)
+	}
+	for _, r := range h.emu.CheckRuns(repo) {
+		if r.Name == "gitops/plan (dev)" && r.Conclusion != "failure" {
+			t.Fatalf("check run %s concluded %s, want failure under the default branch's deny", r.Name, r.Conclusion)
+		}
+	}
 }
