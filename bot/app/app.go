@@ -91,7 +91,11 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		Workers:    workers,
 		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		JobTimeout: cfg.JobTimeout,
-		Logger:     log,
+		// A job still running a minute past its timeout belonged to a
+		// process that died (a crash, SIGKILL): it is run again. Its effects
+		// are idempotent, so a run that did finish something repeats nothing.
+		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
+		Logger:               log,
 	})
 	if err != nil {
 		return err

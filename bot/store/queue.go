@@ -23,6 +23,10 @@ type WorkerConfig struct {
 	RetryPolicy  river.ClientRetryPolicy // default: River's exponential backoff
 	ErrorHandler river.ErrorHandler
 	JobTimeout   time.Duration // default: River's (1 minute); -1 for none
+	// RescueStuckJobsAfter is how long a job may stay running before it is
+	// taken as orphaned (its process died) and run again; default River's
+	// (an hour, or JobTimeout plus an hour).
+	RescueStuckJobsAfter time.Duration
 	// SoftStopTimeout is how long Stop lets running jobs finish before it
 	// cancels them; default: no limit.
 	SoftStopTimeout time.Duration
@@ -112,15 +116,16 @@ func (q *queue[TTx]) StartWorkers(ctx context.Context, cfg WorkerConfig) (Worker
 		logger = q.logger
 	}
 	client, err := river.NewClient(q.driver, &river.Config{
-		Workers:         cfg.Workers,
-		Queues:          queues,
-		PeriodicJobs:    cfg.PeriodicJobs,
-		MaxAttempts:     cfg.MaxAttempts,
-		RetryPolicy:     cfg.RetryPolicy,
-		ErrorHandler:    cfg.ErrorHandler,
-		JobTimeout:      cfg.JobTimeout,
-		SoftStopTimeout: cfg.SoftStopTimeout,
-		Logger:          logger,
+		Workers:              cfg.Workers,
+		Queues:               queues,
+		PeriodicJobs:         cfg.PeriodicJobs,
+		MaxAttempts:          cfg.MaxAttempts,
+		RetryPolicy:          cfg.RetryPolicy,
+		ErrorHandler:         cfg.ErrorHandler,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		SoftStopTimeout:      cfg.SoftStopTimeout,
+		Logger:               logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start workers: %w", err)
