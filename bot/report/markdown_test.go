@@ -92,46 +92,24 @@ func markdownStructure(md string) string {
 func withoutCodeSpans(line string) string {
 	var b strings.Builder
 	for i := 0; i < len(line); {
-		if line[i] == '\\' && i+1 < len(line) {
-			b.WriteString(line[i : i+2]) // an escaped character opens nothing
+		switch {
+		case line[i] == '\\' && i+1 < len(line):
+			b.WriteString(line[i : i+2])
 			i += 2
-			continue
-		}
-		if line[i] != '`' {
+		case line[i] == '`':
+			n := backtickRun(line[i:])
+			if j := closingRun(line, i+n, n); j >= 0 {
+				i = j + n
+			} else {
+				b.WriteString(line[i : i+n])
+				i += n
+			}
+		default:
 			b.WriteByte(line[i])
 			i++
-			continue
 		}
-		n := backticks(line[i:])
-		closer := -1
-		for j := i + n; j < len(line); {
-			if line[j] != '`' {
-				j++
-				continue
-			}
-			m := backticks(line[j:])
-			if m == n {
-				closer = j
-				break
-			}
-			j += m
-		}
-		if closer < 0 {
-			b.WriteString(line[i : i+n])
-			i += n
-			continue
-		}
-		i = closer + n
 	}
 	return b.String()
-}
-
-func backticks(s string) int {
-	n := 0
-	for n < len(s) && s[n] == '`' {
-		n++
-	}
-	return n
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -149,6 +127,9 @@ func TestMarkdownHelpers(t *testing.T) {
 		{"text escapes HTML", text("x </details> y"), "x &lt;/details&gt; y"},
 		{"text cannot start a fence", text("```go"), "\\`\\`\\`go"},
 		{"cellText escapes pipes and breaks", cellText("a|b\nc"), "a\\|b c"},
+		{"inline keeps code spans and escapes HTML outside them", inline("run `/plan <env>` </details>\nnow"), "run `/plan <env>` &lt;/details&gt; now"},
+		{"inline escapes a backtick that closes nothing", inline("a ``b` c"), "a \\`\\`b\\` c"},
+		{"inline keeps escapes", inline(`\` + "`x` " + `\<b>`), `\` + "`x" + `\` + "` " + `\<b&gt;`},
 		{"capText cuts at a rune", capText("éééé", 6), "é…"},
 		{"capText leaves short text", capText("abc", 3), "abc"},
 		{"capText cuts long text", capText("abcdefgh", 6), "abc…"},

@@ -311,28 +311,22 @@ var actionLabel = map[tf.Action]string{
 func resourceRows(resources []tf.ResourceChange, red redactor) []string {
 	rows := make([]string, 0, len(resources))
 	for _, r := range resources {
-		var change []string
-		for _, a := range r.Attributes {
-			change = append(change, cellCode(capText(red.redact(a), maxInline)))
-		}
-		change = listed(change)
+		change := listed(r.Attributes, func(a string) string { return cellCode(capText(red.redact(a), maxInline)) })
 		if len(r.ReplaceReasons) > 0 {
-			var reasons []string
-			for _, rr := range r.ReplaceReasons {
-				reasons = append(reasons, cellCode(capText(clean(rr), maxInline)))
-			}
-			change = append(change, "replaced: "+strings.Join(listed(reasons), ", ")+" cannot change in place")
+			reasons := listed(r.ReplaceReasons, func(rr string) string { return cellCode(capText(clean(rr), maxInline)) })
+			change = append(change, "replaced: "+strings.Join(reasons, ", ")+" cannot change in place")
 		}
-		var causes []string
-		for _, c := range r.CausedBy {
-			causes = append(causes, cellCode(capText(clean(c.Path), maxInline)))
+		paths := make([]string, len(r.CausedBy))
+		for i, c := range r.CausedBy {
+			paths[i] = c.Path
 		}
+		causes := listed(paths, func(p string) string { return cellCode(capText(clean(p), maxInline)) })
 		label := actionLabel[r.Action]
 		if label == "" {
 			label = cellText(capText(clean(string(r.Action)), maxEnvName))
 		}
 		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |\n",
-			label, cellCode(capText(clean(r.Address), maxInline)), strings.Join(change, "<br>"), strings.Join(listed(causes), "<br>")))
+			label, cellCode(capText(clean(r.Address), maxInline)), strings.Join(change, "<br>"), strings.Join(causes, "<br>")))
 	}
 	return rows
 }
@@ -352,12 +346,16 @@ func costCollapsed(e *cost.Estimate) string {
 // paragraphs ends a block of markdown with one blank line.
 func paragraphs(md string) string { return strings.TrimRight(md, "\n") + "\n\n" }
 
-// listed keeps the first maxListed items and says how many more there are.
-func listed(items []string) []string {
-	if len(items) <= maxListed {
-		return items
+// listed renders the first maxListed items and says how many more there are.
+func listed(items []string, render func(string) string) []string {
+	var out []string
+	for _, it := range items[:min(len(items), maxListed)] {
+		out = append(out, render(it))
 	}
-	return append(items[:maxListed:maxListed], fmt.Sprintf("and %d more", len(items)-maxListed))
+	if len(items) > maxListed {
+		out = append(out, fmt.Sprintf("and %d more", len(items)-maxListed))
+	}
+	return out
 }
 
 func counts(s tf.Summary) string {
