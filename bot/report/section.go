@@ -65,10 +65,12 @@ type sectionView struct {
 
 var fullView = sectionView{planText: true, costDetail: true, policyDetail: true, rows: -1}
 
-// redactor applies Redact and the section's known secret values.
+// redactor removes known secret values, then what Redact finds. In that
+// order: Redact could replace part of a known value (after "password=")
+// and leave the rest where RedactValues no longer finds it whole.
 type redactor []string
 
-func (r redactor) redact(s string) string { return RedactValues(Redact(clean(s)), r) }
+func (r redactor) redact(s string) string { return Redact(RedactValues(clean(s), r)) }
 
 // newSectionParts renders s for the comment, or for its own check run.
 func newSectionParts(s EnvSection, forCheckRun bool) *sectionParts {
