@@ -24,7 +24,7 @@ const (
 )
 
 // sectionParts is one environment's section rendered once, in pieces, so
-// that fitComment and fitSummary can put it together in several sizes
+// that fitComment and checkRunSummary can put it together in several sizes
 // without rendering it again. Every piece is redacted and whole markdown.
 type sectionParts struct {
 	env     string // cleaned and capped, not yet escaped
@@ -47,7 +47,7 @@ type sectionParts struct {
 	brief string // the section reduced to its status and a pointer
 
 	// elsewhere says where what is left out can be found: "in the check run
-	// …" for the comment, nowhere for the check run itself.
+	// …" in the comment; in the check run itself, that it is left out.
 	elsewhere string
 
 	err string // the whole redacted error
