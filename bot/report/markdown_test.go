@@ -88,14 +88,14 @@ func markdownStructure(md string) string {
 
 // withoutCodeSpans removes the code spans of a line: a run of backticks up
 // to the next run of the same length (CommonMark 0.31, 6.1); a run with no
-// such closer is literal text, and so is a backslash-escaped backtick.
+// such closer is literal text. Backslash-escaped characters are dropped too:
+// an escaped backtick opens no span, an escaped "<" no HTML.
 func withoutCodeSpans(line string) string {
 	var b strings.Builder
 	for i := 0; i < len(line); {
 		switch {
 		case line[i] == '\\' && i+1 < len(line):
-			b.WriteString(line[i : i+2])
-			i += 2
+			i += 2 // an escaped character is literal: it opens nothing
 		case line[i] == '`':
 			n := backtickRun(line[i:])
 			if j := closingRun(line, i+n, n); j >= 0 {
@@ -188,6 +188,8 @@ func TestMarkdownStructureCheck(t *testing.T) {
 		{"text `` <details>` `` in a longer code span\n", true},
 		{"text ``<details>` unclosed span\n", false},
 		{"text \\`<details>` escaped backtick\n", false},
+		{"text \\<details> escaped HTML\n", true},
+		{"text \\\\<details> escaped backslash\n", false},
 		{"````\n```\n", false},
 	} {
 		if got := markdownStructure(tt.md) == ""; got != tt.ok {
