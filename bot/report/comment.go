@@ -27,8 +27,9 @@ type PRComment struct {
 	// HeadSHA is the commit the plans were made for.
 	HeadSHA  string
 	Sections []EnvSection
-	// Notice is shown above everything, e.g. "Waiting for /plan from a
-	// maintainer: the PR comes from a fork".
+	// Notice is shown above everything, e.g. "Waiting for `/plan` from a
+	// maintainer: the PR comes from a fork". It is a line of markdown: code
+	// spans and links are kept, HTML is not.
 	Notice string
 	// Requirements are the apply requirements as the App checked them; when
 	// nil, the comment lists them without a verdict.
@@ -149,7 +150,7 @@ func commentHead(c PRComment, parts []*sectionParts, shown int) string {
 	}
 	b.WriteString("\n\n")
 	if n := strings.TrimSpace(c.Notice); n != "" {
-		fmt.Fprintf(&b, "> ⏳ %s\n\n", text(capText(clean(n), 2000)))
+		fmt.Fprintf(&b, "> ⏳ %s\n\n", inline(capText(clean(n), 2000)))
 	}
 	if len(parts) == 0 {
 		if c.Notice == "" {
@@ -189,9 +190,9 @@ func commentTail(c PRComment) string {
 			if r.Met {
 				mark = "✅"
 			}
-			fmt.Fprintf(&b, "- %s %s", mark, text(capText(clean(r.Name), 200)))
+			fmt.Fprintf(&b, "- %s %s", mark, inline(capText(clean(r.Name), 200)))
 			if r.Detail != "" {
-				fmt.Fprintf(&b, " — %s", text(capText(clean(Redact(r.Detail)), 300)))
+				fmt.Fprintf(&b, " — %s", inline(capText(clean(Redact(r.Detail)), 300)))
 			}
 			b.WriteString("\n")
 		}

@@ -160,3 +160,31 @@ func bigPlan(env string, n int) string {
 	}
 	return b.String()
 }
+
+func TestStickyHeadSHA(t *testing.T) {
+	for _, tt := range []struct {
+		name, body, sha string
+		ok              bool
+	}{
+		{"the App's comment", PRCommentMarkdown(PRComment{HeadSHA: headSHA}), headSHA, true},
+		{"CRLF line ends (as edited on the web)", StickyMarker + "\r\n" + headSHAPrefix + "abc123 -->\r\nrest", "abc123", true},
+		{"a sticky comment without a head", StickyMarker + "\nbody", "", true},
+		{"someone else's comment", "LGTM\n" + StickyMarker, "", false},
+		{"empty", "", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if sha, ok := StickyHeadSHA(tt.body); sha != tt.sha || ok != tt.ok {
+				t.Errorf("StickyHeadSHA = %q, %v; want %q, %v", sha, ok, tt.sha, tt.ok)
+			}
+		})
+	}
+}
+
+func TestKnownSecretsGoBeforePatterns(t *testing.T) {
+	// Redact alone would keep the "&3" after "password=(redacted)"; the
+	// known value is removed whole first.
+	got := PRCommentMarkdown(PRComment{Sections: []EnvSection{{Env: "dev", Err: "password=Tr0ub4dor&3 rejected", Secrets: []string{"Tr0ub4dor&3"}}}})
+	if strings.Contains(got, "&3") || !strings.Contains(got, "password=(redacted) rejected") {
+		t.Errorf("the known secret is not removed whole:\n%s", got)
+	}
+}

@@ -100,6 +100,67 @@ func text(s string) string {
 	return textEscaper.Replace(oneLine(s))
 }
 
+// inline renders s, a line of markdown the App wrote (code spans, emphasis,
+// links), on one line with raw HTML escaped outside its code spans and a
+// backtick that closes no code span escaped. Unlike text, it keeps the
+// caller's markup.
+func inline(s string) string {
+	s = oneLine(s)
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '\\' && i+1 < len(s):
+			b.WriteString(s[i : i+2]) // an escaped character opens nothing
+			i += 2
+		case c == '`':
+			n := backtickRun(s[i:])
+			if j := closingRun(s, i+n, n); j >= 0 {
+				b.WriteString(s[i : j+n])
+				i = j + n
+			} else {
+				b.WriteString(strings.Repeat("\\`", n))
+				i += n
+			}
+		case c == '<':
+			b.WriteString("&lt;")
+			i++
+		case c == '>':
+			b.WriteString("&gt;")
+			i++
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// backtickRun is the number of backticks s starts with.
+func backtickRun(s string) int {
+	n := 0
+	for n < len(s) && s[n] == '`' {
+		n++
+	}
+	return n
+}
+
+// closingRun returns where, from i on, the next run of exactly n backticks
+// starts (the end of a code span opened by n backticks), or -1.
+func closingRun(s string, i, n int) int {
+	for i < len(s) {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		m := backtickRun(s[i:])
+		if m == n {
+			return i
+		}
+		i += m
+	}
+	return -1
+}
+
 // cellText is text for a table cell.
 func cellText(s string) string {
 	return strings.ReplaceAll(text(s), "|", `\|`)

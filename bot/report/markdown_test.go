@@ -88,50 +88,28 @@ func markdownStructure(md string) string {
 
 // withoutCodeSpans removes the code spans of a line: a run of backticks up
 // to the next run of the same length (CommonMark 0.31, 6.1); a run with no
-// such closer is literal text, and so is a backslash-escaped backtick.
+// such closer is literal text. Backslash-escaped characters are dropped too:
+// an escaped backtick opens no span, an escaped "<" no HTML.
 func withoutCodeSpans(line string) string {
 	var b strings.Builder
 	for i := 0; i < len(line); {
-		if line[i] == '\\' && i+1 < len(line) {
-			b.WriteString(line[i : i+2]) // an escaped character opens nothing
-			i += 2
-			continue
-		}
-		if line[i] != '`' {
+		switch {
+		case line[i] == '\\' && i+1 < len(line):
+			i += 2 // an escaped character is literal: it opens nothing
+		case line[i] == '`':
+			n := backtickRun(line[i:])
+			if j := closingRun(line, i+n, n); j >= 0 {
+				i = j + n
+			} else {
+				b.WriteString(line[i : i+n])
+				i += n
+			}
+		default:
 			b.WriteByte(line[i])
 			i++
-			continue
 		}
-		n := backticks(line[i:])
-		closer := -1
-		for j := i + n; j < len(line); {
-			if line[j] != '`' {
-				j++
-				continue
-			}
-			m := backticks(line[j:])
-			if m == n {
-				closer = j
-				break
-			}
-			j += m
-		}
-		if closer < 0 {
-			b.WriteString(line[i : i+n])
-			i += n
-			continue
-		}
-		i = closer + n
 	}
 	return b.String()
-}
-
-func backticks(s string) int {
-	n := 0
-	for n < len(s) && s[n] == '`' {
-		n++
-	}
-	return n
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -149,6 +127,9 @@ func TestMarkdownHelpers(t *testing.T) {
 		{"text escapes HTML", text("x </details> y"), "x &lt;/details&gt; y"},
 		{"text cannot start a fence", text("```go"), "\\`\\`\\`go"},
 		{"cellText escapes pipes and breaks", cellText("a|b\nc"), "a\\|b c"},
+		{"inline keeps code spans and escapes HTML outside them", inline("run `/plan <env>` </details>\nnow"), "run `/plan <env>` &lt;/details&gt; now"},
+		{"inline escapes a backtick that closes nothing", inline("a ``b` c"), "a \\`\\`b\\` c"},
+		{"inline keeps escapes", inline(`\` + "`x` " + `\<b>`), `\` + "`x" + `\` + "` " + `\<b&gt;`},
 		{"capText cuts at a rune", capText("éééé", 6), "é…"},
 		{"capText leaves short text", capText("abc", 3), "abc"},
 		{"capText cuts long text", capText("abcdefgh", 6), "abc…"},
@@ -207,6 +188,8 @@ func TestMarkdownStructureCheck(t *testing.T) {
 		{"text `` <details>` `` in a longer code span\n", true},
 		{"text ``<details>` unclosed span\n", false},
 		{"text \\`<details>` escaped backtick\n", false},
+		{"text \\<details> escaped HTML\n", true},
+		{"text \\\\<details> escaped backslash\n", false},
 		{"````\n```\n", false},
 	} {
 		if got := markdownStructure(tt.md) == ""; got != tt.ok {

@@ -24,7 +24,7 @@ const (
 )
 
 // sectionParts is one environment's section rendered once, in pieces, so
-// that fitComment and fitSummary can put it together in several sizes
+// that fitComment and checkRunSummary can put it together in several sizes
 // without rendering it again. Every piece is redacted and whole markdown.
 type sectionParts struct {
 	env     string // cleaned and capped, not yet escaped
@@ -47,7 +47,7 @@ type sectionParts struct {
 	brief string // the section reduced to its status and a pointer
 
 	// elsewhere says where what is left out can be found: "in the check run
-	// …" for the comment, nowhere for the check run itself.
+	// …" in the comment; in the check run itself, that it is left out.
 	elsewhere string
 
 	err string // the whole redacted error
@@ -65,10 +65,12 @@ type sectionView struct {
 
 var fullView = sectionView{planText: true, costDetail: true, policyDetail: true, rows: -1}
 
-// redactor applies Redact and the section's known secret values.
+// redactor removes known secret values, then what Redact finds. In that
+// order: Redact could replace part of a known value (after "password=")
+// and leave the rest where RedactValues no longer finds it whole.
 type redactor []string
 
-func (r redactor) redact(s string) string { return RedactValues(Redact(clean(s)), r) }
+func (r redactor) redact(s string) string { return Redact(RedactValues(clean(s), r)) }
 
 // newSectionParts renders s for the comment, or for its own check run.
 func newSectionParts(s EnvSection, forCheckRun bool) *sectionParts {
@@ -311,28 +313,22 @@ var actionLabel = map[tf.Action]string{
 func resourceRows(resources []tf.ResourceChange, red redactor) []string {
 	rows := make([]string, 0, len(resources))
 	for _, r := range resources {
-		var change []string
-		for _, a := range r.Attributes {
-			change = append(change, cellCode(capText(red.redact(a), maxInline)))
-		}
-		change = listed(change)
+		change := listed(r.Attributes, func(a string) string { return cellCode(capText(red.redact(a), maxInline)) })
 		if len(r.ReplaceReasons) > 0 {
-			var reasons []string
-			for _, rr := range r.ReplaceReasons {
-				reasons = append(reasons, cellCode(capText(clean(rr), maxInline)))
-			}
-			change = append(change, "replaced: "+strings.Join(listed(reasons), ", ")+" cannot change in place")
+			reasons := listed(r.ReplaceReasons, func(rr string) string { return cellCode(capText(clean(rr), maxInline)) })
+			change = append(change, "replaced: "+strings.Join(reasons, ", ")+" cannot change in place")
 		}
-		var causes []string
-		for _, c := range r.CausedBy {
-			causes = append(causes, cellCode(capText(clean(c.Path), maxInline)))
+		paths := make([]string, len(r.CausedBy))
+		for i, c := range r.CausedBy {
+			paths[i] = c.Path
 		}
+		causes := listed(paths, func(p string) string { return cellCode(capText(clean(p), maxInline)) })
 		label := actionLabel[r.Action]
 		if label == "" {
 			label = cellText(capText(clean(string(r.Action)), maxEnvName))
 		}
 		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |\n",
-			label, cellCode(capText(clean(r.Address), maxInline)), strings.Join(change, "<br>"), strings.Join(listed(causes), "<br>")))
+			label, cellCode(capText(clean(r.Address), maxInline)), strings.Join(change, "<br>"), strings.Join(causes, "<br>")))
 	}
 	return rows
 }
@@ -352,12 +348,16 @@ func costCollapsed(e *cost.Estimate) string {
 // paragraphs ends a block of markdown with one blank line.
 func paragraphs(md string) string { return strings.TrimRight(md, "\n") + "\n\n" }
 
-// listed keeps the first maxListed items and says how many more there are.
-func listed(items []string) []string {
-	if len(items) <= maxListed {
-		return items
+// listed renders the first maxListed items and says how many more there are.
+func listed(items []string, render func(string) string) []string {
+	var out []string
+	for _, it := range items[:min(len(items), maxListed)] {
+		out = append(out, render(it))
 	}
-	return append(items[:maxListed:maxListed], fmt.Sprintf("and %d more", len(items)-maxListed))
+	if len(items) > maxListed {
+		out = append(out, fmt.Sprintf("and %d more", len(items)-maxListed))
+	}
+	return out
 }
 
 func counts(s tf.Summary) string {
