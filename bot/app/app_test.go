@@ -267,7 +267,7 @@ func TestPullRequestsLocksDuplicatesAndFaults(t *testing.T) {
 		h.wait(t, "apply")
 		cs := dev.Comments(repo, pr1.Number)
 		last := cs[len(cs)-1].Body
-		if !strings.Contains(last, "@alice gitops did not apply (asked with the Apply button)") || !strings.Contains(last, "needs the maintain role") {
+		if !strings.HasPrefix(last, "@alice 🚫 `the Apply button` **was refused**") || !strings.Contains(last, "needs the maintain role") {
 			t.Fatalf("refusal: %q", last)
 		}
 	})

@@ -227,12 +227,12 @@ func (d *demo) playPR(ctx context.Context, files map[string][]byte) error {
 	if _, err := d.emu.Comment(ctx, repo, "bob", pr.Number, "/apply"); err != nil {
 		return err
 	}
-	result, err := d.waitFor(ctx, "the apply result", func() (string, bool) { return d.reply(pr.Number, "@bob applied") })
+	result, err := d.waitFor(ctx, "the apply result", func() (string, bool) { return d.reply(pr.Number, "@bob asked with") })
 	if err != nil {
 		return err
 	}
-	d.step("the bot answered: %s", strings.ReplaceAll(result, "\n", " "))
-	if !strings.Contains(result, "✅") {
+	d.step("the bot answered:\n\n%s\n", indent(result))
+	if !strings.Contains(result, "✅ **Applied dev**") {
 		return fmt.Errorf("the apply did not succeed: %s", result)
 	}
 	if err := d.expectCounts(ctx, map[string]int32{"api-gateway": 1, "inventory": 1, "location": 1}); err != nil {

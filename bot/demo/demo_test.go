@@ -22,7 +22,7 @@ func TestDemoPlaysTheScaleDownPullRequest(t *testing.T) {
 		"0 to add, 3 to change, 0 to destroy",
 		"$288.86 → $216.38",
 		"the bot refused: @carol",
-		"✅ applied",
+		"✅ **Applied dev**",
 		"ECS reports api-gateway 1, inventory 1, location 1",
 		"the lock on dev is released",
 	} {

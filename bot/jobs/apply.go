@@ -63,7 +63,7 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	pr, plans, err := d.applyChecks(ctx, c, a)
 	var no *refusal
 	if errors.As(err, &no) {
-		return d.answer(ctx, c, a, "-1", fmt.Sprintf("@%s gitops did not apply (asked with %s): %s.\n\n%s", a.Requester, a.Via, no.reason, no.fix))
+		return d.answer(ctx, c, a, "-1", "@"+a.Requester+" "+report.RefusalMarkdown(applyCommand(a), no.reason, no.fix))
 	}
 	if err != nil {
 		return err
@@ -83,23 +83,21 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		return err
 	}
 	prIn := &policy.PR{Number: a.PR, Author: pr.Author, Labels: pr.Labels, Approvals: approvals}
-	var lines []string
+	var replies []string
 	failed := false
 	for _, rec := range plans {
-		line, ok, err := d.applyOne(ctx, c, job.ID, a, pr, p, prIn, rec)
+		reply, ok, err := d.applyOne(ctx, c, job.ID, a, pr, p, prIn, rec)
 		if err != nil {
 			return err
 		}
 		failed = failed || !ok
-		lines = append(lines, line)
+		replies = append(replies, reply)
 	}
 	outcome := "+1"
-	msg := fmt.Sprintf("@%s applied with %s:\n\n%s", a.Requester, a.Via, strings.Join(lines, "\n"))
 	if failed {
 		outcome = "-1"
-		msg += "\n\nThe locks stay with this pull request. Fix the cause, push or comment `/plan`, then `/apply` applies a fresh plan."
 	}
-	return d.answer(ctx, c, a, outcome, msg)
+	return d.answer(ctx, c, a, outcome, fmt.Sprintf("@%s asked with %s:\n\n%s", a.Requester, a.Via, strings.Join(replies, "\n---\n\n")))
 }
 
 // applyChecks checks the requester's permission and the apply requirements
@@ -197,7 +195,7 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 		return "", false, err
 	}
 	if !started {
-		return fmt.Sprintf("- **%s**: this plan was already applied or is being applied (run %d, %s)", rec.Env, run.ID, run.Status), run.Status != store.RunFailed, nil
+		return report.RefusalMarkdown("/apply "+rec.Env, fmt.Sprintf("this plan was already applied or is being applied (run %d, %s)", run.ID, run.Status), "nothing to do; comment `/plan "+rec.Env+"` for a new plan"), run.Status != store.RunFailed, nil
 	}
 	ok, err := d.Store.SetPlanStatus(ctx, rec.ID, []store.PlanStatus{store.PlanCurrent}, store.PlanApplying)
 	if err != nil {
@@ -205,7 +203,7 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 	}
 	if !ok {
 		_ = d.Store.FinishRun(ctx, run.ID, store.RunFailed, nil)
-		return fmt.Sprintf("- **%s**: the plan is no longer current (a newer push, or another apply); nothing applied", rec.Env), false, nil
+		return report.RefusalMarkdown("/apply "+rec.Env, "the plan is no longer current (a newer push, or another apply); nothing was applied", "review the newest plan, then ask again"), false, nil
 	}
 	cr := github.CheckRun{Name: report.CheckRunName(rec.Env), HeadSHA: pr.HeadSHA, ExternalID: externalID(a.Repo, a.PR, rec.Env), Status: "in_progress", Title: "applying…", Summary: fmt.Sprintf("@%s asked with %s.", a.Requester, a.Via)}
 	if _, err := c.UpsertCheckRun(ctx, a.Repo, cr); err != nil {
@@ -227,13 +225,19 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 		cr.Summary = "```\n" + report.Redact(relative(err.Error(), filepath.Dir(rec.Dir))) + "\n```"
 		cr.Text = "```\n" + report.Redact(tail(out.String(), 60)) + "\n```"
 		_, _ = c.UpsertCheckRun(ctx, a.Repo, cr)
-		what := "nothing was applied"
+		result := report.ApplyResult{Env: rec.Env, Err: relative(err.Error(), filepath.Dir(rec.Dir)), LogTail: tail(out.String(), 60)}
+		if plan != nil {
+			result.SerialBefore = plan.State.Serial
+		}
 		var stale *tf.StaleError
 		var denied *pipeline.DeniedError
-		if !errors.As(err, &stale) && !errors.As(err, &denied) {
-			what = "terraform stopped part-way: what it applied before the error is in the state, the rest is not (see the log in the check run)"
+		if errors.As(err, &stale) || errors.As(err, &denied) {
+			result.LogTail = "" // refused before terraform ran: nothing applied
 		}
-		return fmt.Sprintf("- **%s**: ❌ %s — %s", rec.Env, firstLine(report.Redact(err.Error())), what), false, nil
+		if plan != nil && result.LogTail == "" {
+			result.NotApplied = addresses(plan.Summary)
+		}
+		return report.ApplyResultMarkdown(result), false, nil
 	}
 	detail, _ := json.Marshal(res.ApplyResult)
 	_ = d.Store.AppendLog(ctx, run.ID, []byte(report.Redact(out.String())))
@@ -248,7 +252,24 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 	if _, err := c.UpsertCheckRun(ctx, a.Repo, cr); err != nil {
 		return "", false, err
 	}
-	return fmt.Sprintf("- **%s**: ✅ applied in %s (state serial %d → %d)", rec.Env, res.Duration.Round(time.Second), res.Before.Serial, res.After.Serial), true, nil
+	return report.ApplyResultMarkdown(report.ApplyResult{Env: rec.Env, Duration: res.Duration, SerialBefore: res.Before.Serial, SerialAfter: res.After.Serial, Applied: addresses(plan.Summary)}), true, nil
+}
+
+// addresses lists the resources a plan changes.
+func addresses(s tf.Summary) []string {
+	out := make([]string, len(s.Resources))
+	for i, r := range s.Resources {
+		out[i] = r.Address
+	}
+	return out
+}
+
+// applyCommand names how an apply was asked for, for a refusal.
+func applyCommand(a ApplyArgs) string {
+	if a.CommentID == 0 {
+		return "the Apply button"
+	}
+	return "/apply " + strings.Join(a.Envs, " ")
 }
 
 // answer replies on the pull request and reacts on the /apply comment.

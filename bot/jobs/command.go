@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitops-bot/gitops/bot/command"
 	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/report"
 	"github.com/gitops-bot/gitops/bot/store"
 )
 
@@ -90,13 +91,13 @@ func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) e
 func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, number int, sender string, commentID int64, cmd command.Command, perr error) (outcome, reply string) {
 	var cerr *command.Error
 	if errors.As(perr, &cerr) {
-		return "-1", fmt.Sprintf("@%s `%s`\n\n%s", sender, cerr.Msg, command.HelpText())
+		return "-1", "@" + sender + " " + report.RefusalMarkdown("the comment", "`"+cerr.Msg+"`", "write the command as the help below says") + "\n" + report.HelpMarkdown(command.HelpText())
 	}
 	if perr != nil {
-		return "-1", fmt.Sprintf("@%s gitops could not read that command.\n\n%s", sender, command.HelpText())
+		return "-1", "@" + sender + " " + report.RefusalMarkdown("the comment", "gitops could not read it as a command", "write the command as the help below says") + "\n" + report.HelpMarkdown(command.HelpText())
 	}
 	if _, ok := cmd.(command.Help); ok {
-		return "+1", command.HelpText()
+		return "+1", report.HelpMarkdown(command.HelpText())
 	}
 	least := d.Config.Permissions[cmd.Name()]
 	if least == "" {
@@ -104,10 +105,10 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 	}
 	role, err := c.Permission(ctx, repo, sender)
 	if err != nil {
-		return "-1", "gitops could not read your permission on " + repo + "; try again."
+		return "-1", "@" + sender + " " + report.RefusalMarkdown(cmd.String(), "gitops could not read your permission on "+repo, "try again in a moment")
 	}
 	if !config.AllowsRole(role, least) {
-		return "-1", fmt.Sprintf("@%s `%s` needs the %s role on %s; you have %s. Ask a maintainer, or an admin to change `permissions.%s` in gitops' configuration.", sender, cmd.String(), least, repo, role, cmd.Name())
+		return "-1", "@" + sender + " " + report.RefusalMarkdown(cmd.String(), fmt.Sprintf("it needs the %s role on %s; @%s has %s", least, repo, sender, role), fmt.Sprintf("ask someone with the %s role, or an admin to change `permissions.%s` in gitops' configuration", least, cmd.Name()))
 	}
 	pr, err := c.PullRequest(ctx, repo, number)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/gitops-bot/gitops/bot/checkout"
 	"github.com/gitops-bot/gitops/bot/pipeline"
 	"github.com/gitops-bot/gitops/bot/policy"
+	"github.com/gitops-bot/gitops/bot/report"
 	"github.com/gitops-bot/gitops/bot/store"
 	"github.com/gitops-bot/gitops/bot/tf"
 )
@@ -146,7 +147,7 @@ func (d *Deps) applyOnMerge(ctx context.Context, c Client, jobID int64, a Closed
 		}
 		if diff := tf.DiffChanges(was, r.Plan.Summary); len(diff) > 0 {
 			keep = true
-			lines = append(lines, fmt.Sprintf("- **%s**: the merge commit's plan differs from the reviewed plan, so nothing was applied:\n  - %s\n  Review the difference, then `/plan %s` on a new pull request, or `/unlock %s` here.", r.Env, strings.Join(diff, "\n  - "), r.Env, r.Env))
+			lines = append(lines, report.MergeDiffMarkdown(r.Env, was, r.Plan.Summary))
 			continue
 		}
 		run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunApply, Repo: a.Repo, PR: a.PR, Env: r.Env, PlanID: rec.ID, JobID: jobID, Key: fmt.Sprintf("merge-apply:%d", rec.ID)})
