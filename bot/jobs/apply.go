@@ -60,7 +60,7 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	a := job.Args
 	d := w.d
 	c := d.GitHub.Client(a.InstallationID)
-	pr, plans, err := d.applyChecks(ctx, c, a)
+	pr, approvals, plans, err := d.applyChecks(ctx, c, a)
 	var no *refusal
 	if errors.As(err, &no) {
 		return d.answer(ctx, c, a, "-1", "@"+a.Requester+" "+report.RefusalMarkdown(applyCommand(a), no.reason, no.fix))
@@ -78,10 +78,6 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 		return err
 	}
 	p := pipeline.New(pipeline.Config{Dir: co.head, PolicyDir: filepath.Join(co.base, "policy"), Runner: runner, HeadSHA: pr.HeadSHA})
-	approvals, err := c.Approvers(ctx, a.Repo, a.PR)
-	if err != nil {
-		return err
-	}
 	prIn := &policy.PR{Number: a.PR, Author: pr.Author, Labels: pr.Labels, Approvals: approvals}
 	var replies []string
 	failed := false
@@ -101,46 +97,44 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 }
 
 // applyChecks checks the requester's permission and the apply requirements
-// and returns the plans to apply.
-func (d *Deps) applyChecks(ctx context.Context, c Client, a ApplyArgs) (*github.PR, []store.PlanRecord, error) {
+// and returns the pull request, its approvers (the policy input needs them
+// too) and the plans to apply.
+func (d *Deps) applyChecks(ctx context.Context, c Client, a ApplyArgs) (*github.PR, []string, []store.PlanRecord, error) {
 	least := d.Config.Permissions["apply"]
 	role, err := c.Permission(ctx, a.Repo, a.Requester)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !config.AllowsRole(role, least) {
-		return nil, nil, &refusal{fmt.Sprintf("applying needs the %s role on %s; @%s has %s", least, a.Repo, a.Requester, role), "Ask a maintainer to apply."}
+		return nil, nil, nil, &refusal{fmt.Sprintf("applying needs the %s role on %s; @%s has %s", least, a.Repo, a.Requester, role), "Ask a maintainer to apply."}
 	}
 	pr, err := c.PullRequest(ctx, a.Repo, a.PR)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	req := d.Config.Require
 	switch {
 	case pr.State != "open":
-		return nil, nil, &refusal{"the pull request is " + pr.State, "Merged pull requests are applied on merge; reopen a closed one to apply it."}
+		return nil, nil, nil, &refusal{"the pull request is " + pr.State, "Merged pull requests are applied on merge; reopen a closed one to apply it."}
 	case req.CurrentHead && a.HeadSHA != "" && a.HeadSHA != pr.HeadSHA:
-		return nil, nil, &refusal{fmt.Sprintf("the pull request moved on to %s after the apply was asked for at %s", short(pr.HeadSHA), short(a.HeadSHA)), "Review the new plan, then ask again."}
+		return nil, nil, nil, &refusal{fmt.Sprintf("the pull request moved on to %s after the apply was asked for at %s", short(pr.HeadSHA), short(a.HeadSHA)), "Review the new plan, then ask again."}
 	case req.Mergeable && pr.Mergeable == nil:
-		return nil, nil, &refusal{"GitHub has not yet said whether the pull request can be merged", "Try again in a moment."}
+		return nil, nil, nil, &refusal{"GitHub has not yet said whether the pull request can be merged", "Try again in a moment."}
 	case req.Mergeable && !*pr.Mergeable:
-		return nil, nil, &refusal{"the pull request cannot be merged (" + pr.MergeableState + ")", "Resolve the conflicts or failing required checks, then ask again."}
+		return nil, nil, nil, &refusal{"the pull request cannot be merged (" + pr.MergeableState + ")", "Resolve the conflicts or failing required checks, then ask again."}
 	}
-	if req.Approved {
-		approvers, err := c.Approvers(ctx, a.Repo, a.PR)
-		if err != nil {
-			return nil, nil, err
-		}
-		approvers = slices.DeleteFunc(approvers, func(u string) bool { return u == pr.Author })
-		if len(approvers) == 0 {
-			return nil, nil, &refusal{"no one but the author has approved the pull request", "Ask a reviewer to approve it, then ask again."}
-		}
+	approvers, err := c.Approvers(ctx, a.Repo, a.PR)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if req.Approved && !slices.ContainsFunc(approvers, func(u string) bool { return u != pr.Author }) {
+		return nil, nil, nil, &refusal{"no one but the author has approved the pull request", "Ask a reviewer to approve it, then ask again."}
 	}
 	envs := a.Envs
 	if len(envs) == 0 {
 		all, err := d.Store.Plans(ctx, a.Repo, a.PR)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for _, p := range all {
 			if p.Status == store.PlanCurrent && !slices.Contains(envs, p.Env) {
@@ -148,31 +142,31 @@ func (d *Deps) applyChecks(ctx context.Context, c Client, a ApplyArgs) (*github.
 			}
 		}
 		if len(envs) == 0 {
-			return nil, nil, &refusal{"there is no plan to apply", "Comment `/plan` to plan the environments this pull request changes."}
+			return nil, nil, nil, &refusal{"there is no plan to apply", "Comment `/plan` to plan the environments this pull request changes."}
 		}
 	}
 	var plans []store.PlanRecord
 	for _, env := range envs {
 		rec, err := d.Store.CurrentPlan(ctx, a.Repo, a.PR, env)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, &refusal{"there is no current plan of " + env, "Comment `/plan " + env + "`, review it, then ask again."}
+			return nil, nil, nil, &refusal{"there is no current plan of " + env, "Comment `/plan " + env + "`, review it, then ask again."}
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if req.CurrentHead && rec.HeadSHA != pr.HeadSHA {
-			return nil, nil, &refusal{fmt.Sprintf("the plan of %s is for %s, not the current head %s", env, short(rec.HeadSHA), short(pr.HeadSHA)), "Wait for the new plan, review it, then ask again."}
+			return nil, nil, nil, &refusal{fmt.Sprintf("the plan of %s is for %s, not the current head %s", env, short(rec.HeadSHA), short(pr.HeadSHA)), "Wait for the new plan, review it, then ask again."}
 		}
 		var verdict policy.Result
 		if err := json.Unmarshal(rec.Verdict, &verdict); err != nil {
-			return nil, nil, fmt.Errorf("verdict of plan %d: %w", rec.ID, err)
+			return nil, nil, nil, fmt.Errorf("verdict of plan %d: %w", rec.ID, err)
 		}
 		if req.PolicyPassed && !verdict.Allowed {
-			return nil, nil, &refusal{"policy denies the plan of " + env + denies(verdict), "Change the pull request so that the rules pass, or have an owner of the rule override it."}
+			return nil, nil, nil, &refusal{"policy denies the plan of " + env + denies(verdict), "Change the pull request so that the rules pass, or have an owner of the rule override it."}
 		}
 		plans = append(plans, rec)
 	}
-	return pr, plans, nil
+	return pr, approvers, plans, nil
 }
 
 func denies(r policy.Result) string {

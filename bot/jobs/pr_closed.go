@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -181,7 +182,16 @@ func (d *Deps) discard(ctx context.Context, repo string, pr int, state store.PRS
 	if err != nil {
 		return err
 	}
-	_ = dirs // plan files live in the PR's work directory, removed below
+	// The plans can no longer be applied: their files go, and with them
+	// the pull request's checkouts and terraform working directories.
+	for _, dir := range dirs {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("discard plans of %s#%d: %w", repo, pr, err)
+		}
+	}
+	if err := os.RemoveAll(d.prDir(repo, pr)); err != nil {
+		return fmt.Errorf("discard work of %s#%d: %w", repo, pr, err)
+	}
 	if _, err := d.Store.UnlockHolder(ctx, repo, holder(pr)); err != nil {
 		return err
 	}
