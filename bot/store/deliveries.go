@@ -21,7 +21,7 @@ func (s *sqlStore) RecordDelivery(ctx context.Context, d Delivery, jobs ...river
 		key = d.Key
 	}
 	dup := false
-	err := s.backend.transact(ctx, func(tx querier, insert jobInserter) error {
+	err := s.backend.transactShared(ctx, func(tx querier, insert jobInserter) error {
 		// No conflict target: a clash on the id or on the key is a duplicate.
 		n, err := tx.exec(ctx, `INSERT INTO gitops_delivery
 			(id, dedupe_key, event, action, repo, pr, head_sha, comment_id, received_at, payload)
@@ -31,8 +31,8 @@ func (s *sqlStore) RecordDelivery(ctx context.Context, d Delivery, jobs ...river
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			dup = true
+		dup = n == 0 // set on every run: a shared commit never retries, but be exact
+		if dup {
 			return nil
 		}
 		return insert(ctx, jobs)

@@ -109,6 +109,12 @@ func (s *pgStore) transact(ctx context.Context, fn func(tx querier, insert jobIn
 	return tx.Commit(ctx)
 }
 
+// transactShared is transact: PostgreSQL groups concurrent commits itself
+// (commit_delay aside, its WAL flush serves every waiting backend).
+func (s *pgStore) transactShared(ctx context.Context, fn func(tx querier, insert jobInserter) error) error {
+	return s.transact(ctx, fn)
+}
+
 func (s *pgStore) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping %s: %w", s.name, err)

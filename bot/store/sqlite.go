@@ -18,8 +18,9 @@ import (
 type sqliteStore struct {
 	sqlStore
 	*queue[*sql.Tx]
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	group *groupCommit
 }
 
 var _ Store = (*sqliteStore)(nil)
@@ -89,6 +90,7 @@ func newSQLiteStore(ctx context.Context, db *sql.DB, path string, opts Options) 
 	if err := s.queue.migrateRiver(ctx); err != nil {
 		return nil, err
 	}
+	s.group = newGroupCommit(db, s.queue)
 	return s, nil
 }
 
@@ -105,6 +107,10 @@ func (s *sqliteStore) transact(ctx context.Context, fn func(tx querier, insert j
 	return tx.Commit()
 }
 
+func (s *sqliteStore) transactShared(ctx context.Context, fn func(tx querier, insert jobInserter) error) error {
+	return s.group.transact(ctx, fn)
+}
+
 func (s *sqliteStore) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping sqlite://%s: %w", s.path, err)
@@ -113,6 +119,7 @@ func (s *sqliteStore) Ping(ctx context.Context) error {
 }
 
 func (s *sqliteStore) Close() error {
+	s.group.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close sqlite://%s: %w", s.path, err)
 	}

@@ -26,6 +26,11 @@ type backend interface {
 	// transact runs fn in a transaction, committed when fn returns nil. insert
 	// enqueues River jobs in that same transaction.
 	transact(ctx context.Context, fn func(tx querier, insert jobInserter) error) error
+	// transactShared is transact for short, hot writes (a webhook's
+	// delivery): the backend may run fn in a transaction shared with other
+	// callers', each in its own savepoint, committed once for all. fn must
+	// not call the store.
+	transactShared(ctx context.Context, fn func(tx querier, insert jobInserter) error) error
 }
 
 // jobInserter enqueues River jobs in the transaction it belongs to.

@@ -1,9 +1,13 @@
 package storetest
 
 import (
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/gitops-bot/gitops/bot/store"
 )
@@ -65,6 +69,58 @@ var deliveryCases = []testCase{
 		// Not remembered either: GitHub's redelivery is processed.
 		if dup := get(s.RecordDelivery(ctx(t), delivery("d-1", "k"), noopArgs{})).must(t); dup {
 			t.Fatal("redelivery after a failed insert reported as a duplicate")
+		}
+	}},
+	{"concurrent deliveries: each is stored or refused on its own, duplicates once", func(t *testing.T, h harness) {
+		s := h.fresh(t)
+		// 48 senders at once: the first 16 have a job River cannot insert
+		// (refused, nothing stored); the other 32 come in pairs under one key
+		// (one stored, one duplicate). A backend that shares commits between
+		// callers must keep each caller's outcome its own.
+		const n, bad = 48, 16
+		dups := make([]bool, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d := delivery(fmt.Sprintf("c-%d", i), fmt.Sprintf("key-%d", i/2))
+				jobs := []river.JobArgs{noopArgs{Token: d.ID}}
+				if i < bad {
+					d.Key = d.ID
+					jobs = append(jobs, unencodableArgs{})
+				}
+				dups[i], errs[i] = s.RecordDelivery(ctx(t), d, jobs...)
+			}()
+		}
+		wg.Wait()
+		stored := map[int]bool{} // pair → stored by one of its two
+		for i := range n {
+			_, err := s.Delivery(ctx(t), fmt.Sprintf("c-%d", i))
+			switch {
+			case i < bad:
+				if errs[i] == nil {
+					t.Errorf("c-%d: a job River cannot insert was accepted", i)
+				}
+				wantErr(t, err, store.ErrNotFound)
+			case errs[i] != nil:
+				t.Errorf("c-%d: %v", i, errs[i])
+			case dups[i]:
+				wantErr(t, err, store.ErrNotFound)
+			default:
+				check(t, err)
+				if stored[i/2] {
+					t.Errorf("key-%d stored twice", i/2)
+				}
+				stored[i/2] = true
+			}
+		}
+		if len(stored) != (n-bad)/2 {
+			t.Errorf("%d pairs stored, want %d", len(stored), (n-bad)/2)
+		}
+		if got := jobCount(t, s, noopArgs{}.Kind()); got != int64((n-bad)/2) {
+			t.Fatalf("%d jobs enqueued, want %d (one per stored delivery)", got, (n-bad)/2)
 		}
 	}},
 	{"a delivery reads back as recorded", func(t *testing.T, h harness) {
