@@ -28,6 +28,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv(childEnv); path != "" {
+		os.Exit(runChild(path))
+	}
 	code := m.Run()
 	if moto != nil {
 		moto.Close()
@@ -48,10 +51,17 @@ type harness struct {
 	addr string
 }
 
-// start runs the App against a fresh GitHub emulator holding the
+// world is what the App runs against: a fresh GitHub emulator holding the
 // repository's environments/, terraform/ and policy/ (with edit applied to
-// the default branch's files, when given), and moto.
-func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
+// the default branch's files, when given), moto, and the App's
+// configuration and terraform options pointing at both.
+type world struct {
+	emu *emulator.Emulator
+	cfg config.Config
+	tf  tf.Options
+}
+
+func newWorld(t *testing.T, edit ...func(files map[string][]byte)) world {
 	t.Helper()
 	toolcheck.Require(t, "terraform")
 	toolcheck.RequireModule(t, "moto", "pip install 'moto[server]==5.2.1'")
@@ -99,13 +109,20 @@ func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{emu: emu, done: make(chan jobEvent, 100)}
-	runCtx, stop := context.WithCancel(ctx)
+	return world{emu: emu, cfg: cfg, tf: tf.Options{Backend: tf.Backend{Endpoint: moto.Endpoint()}, Env: moto.Env(), Vars: map[string]string{"aws_max_retries": "2"}}}
+}
+
+// start runs the App in this process against a new world.
+func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
+	t.Helper()
+	w := newWorld(t, edit...)
+	h := &harness{emu: w.emu, done: make(chan jobEvent, 100)}
+	runCtx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	exited := make(chan error, 1)
 	go func() {
-		exited <- Run(runCtx, cfg, Options{
-			TF:      tf.Options{Backend: tf.Backend{Endpoint: moto.Endpoint()}, Env: moto.Env(), Vars: map[string]string{"aws_max_retries": "2"}},
+		exited <- Run(runCtx, w.cfg, Options{
+			TF:      w.tf,
 			Ready:   func(addr string) { ready <- addr },
 			JobDone: func(kind string, completed bool) { h.done <- jobEvent{kind, completed} },
 		})
@@ -119,7 +136,7 @@ func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
 	select {
 	case addr := <-ready:
 		h.addr = addr
-		if err := emu.SetWebhookURL("http://" + addr + "/webhook"); err != nil {
+		if err := w.emu.SetWebhookURL("http://" + addr + "/webhook"); err != nil {
 			t.Fatal(err)
 		}
 	case err := <-exited:
@@ -147,15 +164,7 @@ func (h *harness) wait(t *testing.T, kind string) {
 }
 
 // sticky returns the bot's sticky comments on a pull request.
-func (h *harness) sticky(number int) []emulator.Comment {
-	var out []emulator.Comment
-	for _, c := range h.emu.Comments(repo, number) {
-		if strings.HasPrefix(c.Body, report.StickyMarker) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (h *harness) sticky(number int) []emulator.Comment { return stickyOf(h.emu, number) }
 
 func repoFiles(t *testing.T) map[string][]byte {
 	t.Helper()

@@ -188,6 +188,9 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 	if err != nil {
 		return "", false, err
 	}
+	if !started && resumed(run, jobID) {
+		return d.interruptedApply(ctx, c, a.Repo, pr.HeadSHA, externalID(a.Repo, a.PR, rec.Env), run, rec), false, nil
+	}
 	if !started {
 		return report.RefusalMarkdown("/apply "+rec.Env, fmt.Sprintf("this plan was already applied or is being applied (run %d, %s)", run.ID, run.Status), "nothing to do; comment `/plan "+rec.Env+"` for a new plan"), run.Status != store.RunFailed, nil
 	}
@@ -247,6 +250,34 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 		return "", false, err
 	}
 	return report.ApplyResultMarkdown(report.ApplyResult{Env: rec.Env, Duration: res.Duration, SerialBefore: res.Before.Serial, SerialAfter: res.After.Serial, Applied: addresses(plan.Summary)}), true, nil
+}
+
+// resumed reports that run was begun by this very job, which is running it
+// again: its process stopped mid-way (a crash, SIGKILL) and the queue handed
+// the job back.
+func resumed(run store.Run, jobID int64) bool {
+	return run.Status == store.RunRunning && run.JobID == jobID
+}
+
+// interruptedApply closes an apply whose process stopped while terraform was
+// running. Nobody knows how far terraform got, so it is not run again: the
+// plan is failed, the lock stays with the pull request, and the answer says
+// how to go on from a fresh plan.
+func (d *Deps) interruptedApply(ctx context.Context, c Client, repo, headSHA, extID string, run store.Run, rec store.PlanRecord) string {
+	const why = "the apply was interrupted: the App stopped while terraform was applying, so part of the plan may have been applied"
+	_ = d.Store.FinishRun(ctx, run.ID, store.RunFailed, []byte(`{"error":`+quote(why)+`}`))
+	_, _ = d.Store.SetPlanStatus(ctx, rec.ID, []store.PlanStatus{store.PlanApplying, store.PlanCurrent}, store.PlanFailed)
+	_, _ = c.UpsertCheckRun(ctx, repo, github.CheckRun{
+		Name: report.CheckRunName(rec.Env), HeadSHA: headSHA, ExternalID: extID,
+		Status: "completed", Conclusion: "failure", Title: "apply interrupted",
+		Summary: why + ". Comment `/plan " + rec.Env + "` to see what is left, then `/apply " + rec.Env + "`.",
+	})
+	result := report.ApplyResult{Env: rec.Env, Interrupted: true,
+		Err: "the App stopped while terraform was applying. If terraform's state lock was left held, the next apply names it (release it with `terraform force-unlock`)."}
+	if plan, err := pipeline.LoadPlan(rec.PlanFile, rec.Env); err == nil {
+		result.SerialBefore = plan.State.Serial
+	}
+	return report.ApplyResultMarkdown(result)
 }
 
 // addresses lists the resources a plan changes.

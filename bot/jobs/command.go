@@ -61,8 +61,8 @@ func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) e
 	if err != nil {
 		return err
 	}
-	if !started {
-		return nil
+	if !started && !resumed(run, job.ID) {
+		return nil // answered, or being answered, by another delivery's job
 	}
 	c := d.GitHub.Client(ev.GetInstallation().GetID())
 	if err := c.React(ctx, repo, commentID, "eyes"); err != nil {

@@ -155,6 +155,14 @@ func (d *Deps) applyOnMerge(ctx context.Context, c Client, jobID int64, a Closed
 		if err != nil {
 			return nil, false, err
 		}
+		if !started && resumed(run, jobID) {
+			// This job's process stopped while terraform was applying: how far
+			// it got is unknown, so it is not run again.
+			keep = true
+			_ = d.Store.FinishRun(ctx, run.ID, store.RunFailed, []byte(`{"error":"interrupted"}`))
+			lines = append(lines, fmt.Sprintf("- **%s**: ❌ the apply on merge was interrupted (the App stopped while terraform was applying); part of it may be applied. Comment `/plan %s` to see what is left, then `/apply %s`.", r.Env, r.Env, r.Env))
+			continue
+		}
 		if !started {
 			lines = append(lines, fmt.Sprintf("- **%s**: already applied on merge (run %d)", r.Env, run.ID))
 			continue

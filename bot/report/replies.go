@@ -66,6 +66,9 @@ type ApplyResult struct {
 	CheckRunURL string
 	// Secrets are known secret values, removed wherever they appear.
 	Secrets []string
+	// Interrupted: the process stopped while terraform was applying, so
+	// nobody knows how far it got; Err says what to do.
+	Interrupted bool
 }
 
 // ApplyResultMarkdown is the reply after an apply. On success: the
@@ -83,6 +86,12 @@ func ApplyResultMarkdown(r ApplyResult) string {
 		if u := linkURL(r.CheckRunURL); u != "" {
 			fmt.Fprintf(&b, "The plan applied: [%s](%s).\n", code(CheckRunName(env)), u)
 		}
+		return b.String()
+	}
+	if r.Interrupted {
+		fmt.Fprintf(&b, "❌ **Applying %s was interrupted** (state serial %d before; terraform saves the state of what it applied, so how far it got is in the state, not here).\n\n", text(env), r.SerialBefore)
+		b.WriteString(fence(cutEnd(strings.TrimRight(red.redact(r.Err), "\n"), maxReplyErr), ""))
+		fmt.Fprintf(&b, "\nThe lock of %s stays with this pull request; %s shows what is left, then %s applies it.\n", text(env), code("/plan "+env), code("/apply "+env))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "❌ **Applying %s failed** after %s (state serial %d before; terraform saves the state of what it applied).\n\n", text(env), took, r.SerialBefore)

@@ -40,6 +40,8 @@ func TestReplies(t *testing.T) {
 			NotApplied: []string{"module.rds.aws_db_instance.this", `module.ecs_service["inventory"].aws_ecs_service.this`},
 			LogTail:    "module.rds.aws_db_instance.this: Modifying... [id=staging-db]\n[DEBUG] sending PGPASSWORD=kn0wn-from-state-99\nError: modifying RDS DB Instance (staging-db): InvalidParameterCombination",
 			Secrets:    []string{"kn0wn-from-state-99"}})},
+		{"reply_apply_interrupted", ApplyResultMarkdown(ApplyResult{Env: "dev", SerialBefore: 12, Interrupted: true,
+			Err: "the App stopped while terraform was applying. If terraform's state lock was left held, the next apply names it (release it with `terraform force-unlock`)."})},
 		{"reply_merge_diff", MergeDiffMarkdown("dev", reviewed, merged)},
 		{"reply_help", HelpMarkdown(helpText)},
 	}

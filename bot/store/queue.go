@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // WorkerConfig is the part of River's configuration the jobs choose.
@@ -157,4 +159,43 @@ func (s *sqlStore) JobCounts(ctx context.Context) ([]JobCount, error) {
 		}
 	}
 	return nil, fmt.Errorf("count jobs: %w", err)
+}
+
+// rescueOrphans makes every job recorded as running available again (or
+// discards it when it has no attempt left). Only a caller that knows no
+// other process is working the queue may call it: then a running job is one
+// whose process died (a crash, SIGKILL) and waiting for River's rescuer
+// (an hour by default) would leave its pull request unanswered.
+func (q *queue[TTx]) rescueOrphans(ctx context.Context, now time.Time) (int, error) {
+	exec := q.driver.GetExecutor()
+	stuck, err := exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{StuckHorizon: now.Add(time.Second), Max: 10000})
+	if err != nil {
+		return 0, fmt.Errorf("rescue orphaned jobs: %w", err)
+	}
+	if len(stuck) == 0 {
+		return 0, nil
+	}
+	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Second)}
+	for _, j := range stuck {
+		msg, err := json.Marshal(rivertype.AttemptError{
+			At: now, Attempt: max(j.Attempt, 0),
+			Error: "orphaned: the process running this job stopped before it finished; run again at start",
+		})
+		if err != nil {
+			return 0, fmt.Errorf("rescue orphaned job %d: %w", j.ID, err)
+		}
+		state, finalized := rivertype.JobStateAvailable, (*time.Time)(nil)
+		if j.Attempt >= j.MaxAttempts {
+			state, finalized = rivertype.JobStateDiscarded, &now
+		}
+		p.ID = append(p.ID, j.ID)
+		p.Error = append(p.Error, msg)
+		p.FinalizedAt = append(p.FinalizedAt, finalized)
+		p.ScheduledAt = append(p.ScheduledAt, now)
+		p.State = append(p.State, string(state))
+	}
+	if _, err := exec.JobRescueMany(ctx, p); err != nil {
+		return 0, fmt.Errorf("rescue orphaned jobs: %w", err)
+	}
+	return len(stuck), nil
 }

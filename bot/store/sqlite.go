@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -21,6 +25,10 @@ type sqliteStore struct {
 	db    *sql.DB
 	path  string
 	group *groupCommit
+
+	workersMu   sync.Mutex
+	workersLock func() // held from the first StartWorkers until Close
+	log         *slog.Logger
 }
 
 var _ Store = (*sqliteStore)(nil)
@@ -67,6 +75,16 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 }
 
 func newSQLiteStore(ctx context.Context, db *sql.DB, path string, opts Options) (*sqliteStore, error) {
+	// Another process may be opening the same file: the first connection
+	// switches a new file to WAL, which fails at once (SQLITE_BUSY, no busy
+	// wait) while another connection does the same, and River's migrator
+	// reads the applied versions then applies the rest, which two processes
+	// must not interleave. Both happen under this lock.
+	unlock, err := lockFile(path + ".migrate-lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := db.PingContext(ctx); err != nil {
 		return nil, err
 	}
@@ -74,16 +92,8 @@ func newSQLiteStore(ctx context.Context, db *sql.DB, path string, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	s := &sqliteStore{queue: q, db: db, path: path}
+	s := &sqliteStore{queue: q, db: db, path: path, log: opts.logger()}
 	s.sqlStore = sqlStore{db: sqlQuerier{db}, backend: s, dialect: sqliteDialect, now: opts.clock()}
-	// Another process may be opening the same file: River's migrator reads
-	// the applied versions then applies the rest, which two processes must
-	// not interleave.
-	unlock, err := lockFile(path + ".migrate-lock")
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 	if err := s.sqlStore.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -118,8 +128,50 @@ func (s *sqliteStore) Ping(ctx context.Context) error {
 	return nil
 }
 
+// errNoFlock: the system has no flock(2); see lockfile_other.go.
+var errNoFlock = errors.New("file locks are not supported on this system")
+
+// StartWorkers starts River on this file. One process works a SQLite queue
+// (a lock beside the file says which; PostgreSQL is for several), so the
+// process that takes it knows that every job still recorded as running
+// belonged to one that died (a crash, SIGKILL) and runs it again at once,
+// rather than after River's rescue delay.
+func (s *sqliteStore) StartWorkers(ctx context.Context, cfg WorkerConfig) (Workers, error) {
+	s.workersMu.Lock()
+	defer s.workersMu.Unlock()
+	if s.workersLock == nil {
+		release, held, err := tryLockFile(s.path + ".workers-lock")
+		switch {
+		case held:
+			return nil, fmt.Errorf("start workers: another process is working the queue of sqlite://%s "+
+				"(one gitops process per SQLite database; use PostgreSQL for several)", s.path)
+		case errors.Is(err, errNoFlock):
+			release = func() {}
+		case err != nil:
+			return nil, fmt.Errorf("start workers: %w", err)
+		default:
+			n, err := s.queue.rescueOrphans(ctx, time.Now())
+			if err != nil {
+				release()
+				return nil, fmt.Errorf("start workers: %w", err)
+			}
+			if n > 0 {
+				s.log.Warn("jobs left running by a process that stopped are run again", "jobs", n)
+			}
+		}
+		s.workersLock = release
+	}
+	return s.queue.StartWorkers(ctx, cfg)
+}
+
 func (s *sqliteStore) Close() error {
 	s.group.close()
+	s.workersMu.Lock()
+	if s.workersLock != nil {
+		s.workersLock()
+		s.workersLock = nil
+	}
+	s.workersMu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close sqlite://%s: %w", s.path, err)
 	}

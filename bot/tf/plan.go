@@ -69,7 +69,12 @@ func (r *Runner) Plan(ctx context.Context, req PlanRequest) (*Plan, error) {
 		return nil, fmt.Errorf("plan %s: write variables: %w", req.Env, err)
 	}
 	planFile := base + ".tfplan"
-	opts := []tfexec.PlanOption{tfexec.VarFile(varFile), tfexec.Out(planFile), tfexec.LockTimeout("60s")}
+	// No state lock for a plan: a plan writes no state (S3 serves whole
+	// objects, so it never reads a half-written one), apply refuses a plan
+	// whose state moved, and a lock taken by a plan whose process was
+	// killed (the App restarted mid-plan) would stay in DynamoDB and make
+	// every later plan and apply of the environment wait, then fail.
+	opts := []tfexec.PlanOption{tfexec.VarFile(varFile), tfexec.Out(planFile), tfexec.Lock(false)}
 	for _, kv := range sortedVars(r.opts.Vars) {
 		opts = append(opts, tfexec.Var(kv))
 	}

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -47,6 +49,29 @@ func (e *Emulator) Calls() []Call {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]Call(nil), e.calls...)
+}
+
+// AwaitCall waits until a recorded call (one made already, or a later one)
+// satisfies match, and returns it; it fails when ctx ends first. Tests use it
+// to act at a known point of the App's work (say, once a check run says
+// "planning…") without sleeping.
+func (e *Emulator) AwaitCall(ctx context.Context, match func(Call) bool) (Call, error) {
+	for {
+		e.mu.Lock()
+		for _, c := range e.calls {
+			if match(c) {
+				e.mu.Unlock()
+				return c, nil
+			}
+		}
+		added := e.callAdded
+		e.mu.Unlock()
+		select {
+		case <-added:
+		case <-ctx.Done():
+			return Call{}, fmt.Errorf("await call: %w", ctx.Err())
+		}
+	}
 }
 
 // CallsTo returns the calls with that method and path (as requested, without

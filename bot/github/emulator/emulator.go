@@ -51,6 +51,7 @@ type Emulator struct {
 	mu            sync.Mutex // guards everything below and serialises git writes
 	st            state
 	calls         []Call
+	callAdded     chan struct{} // closed (and replaced) when a call is recorded
 	violations    []Violation
 	faults        faultState
 	rates         map[string]*rateBucket
@@ -109,6 +110,7 @@ func New(opts Options) (*Emulator, error) {
 		rates:         map[string]*rateBucket{},
 		webhookURL:    opts.WebhookURL,
 		wake:          make(chan struct{}, 1),
+		callAdded:     make(chan struct{}),
 		stop:          stop,
 		senderStopped: make(chan struct{}),
 	}
@@ -197,6 +199,8 @@ func (e *Emulator) serveREST(w http.ResponseWriter, r *http.Request) {
 	call.Status = status
 	e.mu.Lock()
 	e.calls = append(e.calls, call)
+	close(e.callAdded)
+	e.callAdded = make(chan struct{})
 	hasPending := len(e.pending) > 0
 	e.mu.Unlock()
 	if hasPending {

@@ -1,12 +1,15 @@
 package emulator_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/gitops-bot/gitops/bot/github/emulator"
 )
 
 func TestStickyCommentCreatedThenEdited(t *testing.T) {
@@ -196,4 +199,40 @@ func TestLabels(t *testing.T) {
 		t.Errorf("labeled deliveries = %v", labeled)
 	}
 	f.noViolations()
+}
+
+func TestAwaitCallReturnsTheFirstMatchingCallPastOrFuture(t *testing.T) {
+	f := newFixture(t)
+	pr := f.openPR("feature")
+	isComment := func(body string) func(emulator.Call) bool {
+		return func(c emulator.Call) bool {
+			return c.Method == "POST" && strings.HasSuffix(c.Path, "/comments") && strings.Contains(string(c.Body), body)
+		}
+	}
+	got := make(chan emulator.Call, 1)
+	go func() {
+		c, err := f.e.AwaitCall(f.ctx, isComment("second"))
+		if err != nil {
+			t.Error(err)
+		}
+		got <- c
+	}()
+	for _, body := range []string{"first", "second"} {
+		if _, _, err := f.gh.Issues.CreateComment(f.ctx, f.owner, f.name, pr.Number, &github.IssueComment{Body: github.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := <-got; !strings.Contains(string(c.Body), "second") {
+		t.Fatalf("awaited call %s %s %s", c.Method, c.Path, c.Body)
+	}
+	// A call made before the wait began is found at once.
+	if c, err := f.e.AwaitCall(f.ctx, isComment("first")); err != nil || !strings.Contains(string(c.Body), "first") {
+		t.Fatalf("past call: %s, %v", c.Body, err)
+	}
+	// None matching: the context's end ends the wait.
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel()
+	if _, err := f.e.AwaitCall(ctx, isComment("never")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("no match, cancelled: %v", err)
+	}
 }
