@@ -304,7 +304,11 @@ func TestAPullRequestThatEditsPolicyIsGatedByTheDefaultBranchsRules(t *testing.T
 	// On main, dev's budget is enforced: any plan of dev is denied.
 	h := start(t, func(files map[string][]byte) {
 		files["environments/dev.yaml"] = []byte(strings.Replace(string(files["environments/dev.yaml"]), "enforce: false", "enforce: true", 1))
+		files["policy/OWNERS"] = []byte("budget @bob\n")
 	})
+	if err := h.emu.SetPermission(repo, "erin", emulator.RoleMaintain); err != nil {
+		t.Fatal(err)
+	}
 	spec, err := h.emu.FileAt(ctx, repo, "main", "environments/dev.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -318,9 +322,11 @@ func TestAPullRequestThatEditsPolicyIsGatedByTheDefaultBranchsRules(t *testing.T
 	if lenient == string(rule) {
 		t.Fatal("the budget rule no longer has the deny this test removes")
 	}
+	// It also makes erin an owner of the rule.
 	if _, err := h.emu.Push(ctx, repo, "alice", "self-approve", map[string][]byte{
 		"environments/dev.yaml": []byte(strings.Replace(string(spec), "retention_days: 7", "retention_days: 14", 1)),
 		"policy/budget.rego":    []byte(lenient),
+		"policy/OWNERS":         []byte("budget @erin\n"),
 	}, "dev: longer logs, and a budget rule that lets it through"); err != nil {
 		t.Fatal(err)
 	}
@@ -338,4 +344,33 @@ func TestAPullRequestThatEditsPolicyIsGatedByTheDefaultBranchsRules(t *testing.T
 			t.Fatalf("check run %s concluded %s, want failure under the default branch's deny", r.Name, r.Conclusion)
 		}
 	}
+
+	t.Run("an owner named only by the pull request's OWNERS may not override", func(t *testing.T) {
+		if _, err := h.emu.Comment(ctx, repo, "erin", pr.Number, "/approve-policy budget dev"); err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, "command")
+		cs := h.emu.Comments(repo, pr.Number)
+		last := cs[len(cs)-1].Body
+		if !strings.Contains(last, "@erin is not an owner of rule `budget` in policy/OWNERS on main") || !strings.Contains(last, "@bob") {
+			t.Fatalf("reply: %q", last)
+		}
+	})
+
+	t.Run("an owner from the default branch lifts the deny for this pull request", func(t *testing.T) {
+		if _, err := h.emu.Comment(ctx, repo, "bob", pr.Number, "/approve-policy budget dev"); err != nil {
+			t.Fatal(err)
+		}
+		h.wait(t, "command")
+		h.wait(t, "pr_plan")
+		s := h.sticky(pr.Number)
+		if len(s) != 1 || !strings.Contains(s[0].Body, "overridden by @bob") {
+			t.Fatalf("the comment does not show the override:\n%+v", s)
+		}
+		for _, r := range h.emu.CheckRuns(repo) {
+			if r.Name == "gitops/plan (dev)" && r.Conclusion != "success" {
+				t.Fatalf("check run %s concluded %s after the override, want success", r.Name, r.Conclusion)
+			}
+		}
+	})
 }

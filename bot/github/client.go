@@ -333,6 +333,36 @@ func (c *Client) DefaultBranch(ctx context.Context, repo string) (branch, cloneU
 	return r.GetDefaultBranch(), r.GetCloneURL(), nil
 }
 
+// maxFileContent bounds a file read through the contents API (GitHub
+// serves up to 1 MB inline).
+const maxFileContent = 1 << 20
+
+// FileContent is a file of the repository at ref; a missing file wraps
+// ErrNotFound.
+//
+// GET /repos/{owner}/{repo}/contents/{path}
+func (c *Client) FileContent(ctx context.Context, repo, ref, path string) ([]byte, error) {
+	owner, name := split(repo)
+	f, _, resp, err := c.gh.Repositories.GetContents(ctx, owner, name, path, &gh.RepositoryContentGetOptions{Ref: ref})
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("%s at %s of %s: %w", path, ref, repo, ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s at %s of %s: %w", path, ref, repo, err)
+	}
+	if f == nil || f.GetType() != "file" {
+		return nil, fmt.Errorf("%s at %s of %s: not a file", path, ref, repo)
+	}
+	if f.GetSize() > maxFileContent {
+		return nil, fmt.Errorf("%s at %s of %s: %d bytes, over the %d gitops reads", path, ref, repo, f.GetSize(), maxFileContent)
+	}
+	text, err := f.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s of %s: %w", path, ref, repo, err)
+	}
+	return []byte(text), nil
+}
+
 func short(sha string) string {
 	if len(sha) > 7 {
 		return sha[:7]

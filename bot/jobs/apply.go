@@ -211,7 +211,10 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 	var res *pipeline.ApplyResult
 	if err == nil {
 		start := time.Now()
-		res, err = p.Apply(ctx, pipeline.ApplyRequest{Env: rec.Env, Plan: plan, PR: prIn, Output: &out, Progress: &out})
+		var overrides []policy.Override
+		if overrides, err = d.overridesFor(ctx, a.Repo, a.PR, rec.Env); err == nil {
+			res, err = p.Apply(ctx, pipeline.ApplyRequest{Env: rec.Env, Plan: plan, PR: prIn, Overrides: overrides, Output: &out, Progress: &out})
+		}
 		d.observe("apply", start, err)
 	}
 	if err != nil {

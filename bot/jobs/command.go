@@ -127,6 +127,8 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 			return "-1", "gitops could not queue the apply; try again."
 		}
 		return "", "" // the apply job reacts when it is done
+	case command.ApprovePolicy:
+		return d.approvePolicy(ctx, c, inst, repo, number, sender, commentID, cmd)
 	case command.Unlock:
 		released, err := d.unlock(ctx, repo, number, cmd.Envs)
 		if err != nil {

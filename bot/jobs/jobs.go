@@ -45,6 +45,7 @@ type Client interface {
 	UpsertCheckRun(ctx context.Context, repo string, cr github.CheckRun) (int64, error)
 	DefaultBranch(ctx context.Context, repo string) (branch, cloneURL string, err error)
 	Token(ctx context.Context) (string, error)
+	FileContent(ctx context.Context, repo, ref, path string) ([]byte, error)
 }
 
 // AppGitHub adapts a github.App to GitHub.

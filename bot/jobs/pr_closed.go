@@ -167,7 +167,11 @@ func (d *Deps) applyOnMerge(ctx context.Context, c Client, jobID int64, a Closed
 			lines = append(lines, fmt.Sprintf("- **%s**: already applied on merge (run %d)", r.Env, run.ID))
 			continue
 		}
-		res, err := p.Apply(ctx, pipeline.ApplyRequest{Env: r.Env, Plan: r.Plan, PR: prIn, Output: &out, Progress: &out})
+		overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
+		if err != nil {
+			return nil, false, err
+		}
+		res, err := p.Apply(ctx, pipeline.ApplyRequest{Env: r.Env, Plan: r.Plan, PR: prIn, Overrides: overrides, Output: &out, Progress: &out})
 		if err != nil {
 			keep = true
 			_ = d.Store.FinishRun(ctx, run.ID, store.RunFailed, []byte(`{"error":`+quote(err.Error())+`}`))

@@ -231,7 +231,11 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 			continue
 		}
 		spec, _ := pipeline.Select(toPlan, []string{r.Env})
-		check, err := p.Check(ctx, pipeline.CheckRequest{Spec: spec[0], All: all, PlanJSON: planJSON, PR: prIn})
+		overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
+		if err != nil {
+			return err
+		}
+		check, err := p.Check(ctx, pipeline.CheckRequest{Spec: spec[0], All: all, PlanJSON: planJSON, PR: prIn, Overrides: overrides})
 		sec.Cost = check.Cost
 		if check.CostErr != nil {
 			sec.CostErr = check.CostErr.Error()

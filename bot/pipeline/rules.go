@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -43,7 +46,29 @@ func (p *Pipeline) rulesDigest() (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// engine loads the rules that gate applies.
+// OwnersFile names the file beside the rules that says who may override
+// which rule (CODEOWNERS-like, rule patterns instead of paths).
+const OwnersFile = "OWNERS"
+
+// engine loads the rules that gate applies, with their owners.
 func (p *Pipeline) engine(ctx context.Context) (*policy.Engine, error) {
-	return policy.LoadDir(ctx, p.cfg.PolicyDir)
+	owners, err := LoadOwners(p.cfg.PolicyDir)
+	if err != nil {
+		return nil, err
+	}
+	return policy.LoadDir(ctx, p.cfg.PolicyDir, policy.WithOwners(owners))
+}
+
+// LoadOwners reads dir/OWNERS; without one, no rule has owners and no deny
+// can be overridden.
+func LoadOwners(dir string) (policy.Owners, error) {
+	path := filepath.Join(dir, OwnersFile)
+	data, err := safefile.ReadFile(path, maxRuleFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return policy.Owners{}, nil
+	}
+	if err != nil {
+		return policy.Owners{}, fmt.Errorf("read rule owners: %w", err)
+	}
+	return policy.ParseOwners(bytes.NewReader(data), path)
 }

@@ -144,3 +144,15 @@ type JobCount struct {
 	State string // River's job state: available, running, retryable, completed…
 	Count int64
 }
+
+// Override is a policy override recorded by /approve-policy.
+type Override struct {
+	Repo string
+	PR   int
+	// Env is the environment it applies to; empty: every environment.
+	Env       string
+	Rule      string
+	By        string // the owner's login
+	CommentID int64  // the /approve-policy comment
+	At        time.Time
+}

@@ -82,6 +82,14 @@ type Store interface {
 	// Runs lists runs matching f, newest first.
 	Runs(ctx context.Context, f RunFilter) ([]Run, error)
 
+	// AddOverride records that o.By lifts the deny of o.Rule for one pull
+	// request (in o.Env, or in every environment when empty). The caller
+	// checked that o.By owns the rule; recording the same rule again keeps
+	// the first.
+	AddOverride(ctx context.Context, o Override) error
+	// Overrides lists a pull request's overrides, oldest first.
+	Overrides(ctx context.Context, repo string, pr int) ([]Override, error)
+
 	// PRState returns what the store knows of a pull request.
 	PRState(ctx context.Context, repo string, pr int) (PRState, error)
 	// SetPRState records a PR's head and state. The sticky comment is not

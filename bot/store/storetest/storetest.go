@@ -18,7 +18,7 @@ import (
 // store.Open URL of an empty database). Cases run in parallel.
 func Run(t *testing.T, newURL func(t *testing.T) string) {
 	h := harness{newURL: newURL}
-	for _, group := range [][]testCase{deliveryCases, queueCases, lockCases, planCases, runCases, logCases, prCases, openCases} {
+	for _, group := range [][]testCase{deliveryCases, queueCases, lockCases, planCases, runCases, logCases, prCases, overrideCases, openCases} {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
