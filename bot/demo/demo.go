@@ -239,6 +239,16 @@ func (d *demo) playPR(ctx context.Context, files map[string][]byte) error {
 		return err
 	}
 	d.step("ECS reports api-gateway 1, inventory 1, location 1")
+	progress := 0
+	for _, c := range d.emu.Calls() {
+		if strings.Contains(c.Path, "/check-runs") && strings.Contains(string(c.Body), "applying… 3/3 resources") {
+			progress++
+		}
+	}
+	if progress == 0 {
+		return fmt.Errorf("the check run never showed the apply's progress (applying… 3/3 resources)")
+	}
+	d.step("the check run followed the apply (applying… 3/3 resources, with terraform's output)")
 
 	d.step("alice merges the pull request")
 	if _, err := d.emu.Merge(ctx, repo, "alice", pr.Number); err != nil {

@@ -24,6 +24,7 @@ func TestDemoPlaysTheScaleDownPullRequest(t *testing.T) {
 		"the bot refused: @carol",
 		"✅ **Applied dev**",
 		"ECS reports api-gateway 1, inventory 1, location 1",
+		"the check run followed the apply",
 		"the lock on dev is released",
 	} {
 		if !strings.Contains(out.String(), want) {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bytes"
+	"io"
 	"context"
 	"encoding/json"
 	"errors"
@@ -213,7 +214,9 @@ func (d *Deps) applyOne(ctx context.Context, c Client, jobID int64, a ApplyArgs,
 		start := time.Now()
 		var overrides []policy.Override
 		if overrides, err = d.overridesFor(ctx, a.Repo, a.PR, rec.Env); err == nil {
-			res, err = p.Apply(ctx, pipeline.ApplyRequest{Env: rec.Env, Plan: plan, PR: prIn, Overrides: overrides, Output: &out, Progress: &out})
+			total := plan.Summary.Add + plan.Summary.Change + plan.Summary.Destroy
+			output := io.MultiWriter(&out, d.checkRunProgress(ctx, c, a.Repo, cr, total))
+			res, err = p.Apply(ctx, pipeline.ApplyRequest{Env: rec.Env, Plan: plan, PR: prIn, Overrides: overrides, Output: output, Progress: &out})
 		}
 		d.observe("apply", start, err)
 	}

@@ -49,7 +49,7 @@ given with --label, as a pull request would carry them.`,
 				return err
 			}
 			defer s.Close()
-			var out io.Writer = &applyProgress{env: env, total: p.Summary.Add + p.Summary.Change + p.Summary.Destroy, w: progress}
+			var out io.Writer = newApplyProgress(env, p.Summary.Add+p.Summary.Change+p.Summary.Destroy, progress)
 			if f.verbose {
 				out = &prefixWriter{prefix: env + " | ", w: progress}
 			}

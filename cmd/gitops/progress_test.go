@@ -9,7 +9,7 @@ import (
 
 func TestApplyProgressReportsEveryTenth(t *testing.T) {
 	var out bytes.Buffer
-	p := &applyProgress{env: "dev", total: 20, w: &out}
+	p := newApplyProgress("dev", 20, &out)
 	for i := range 20 {
 		fmt.Fprintf(p, "module.x.aws_thing.r[%d]: Creating...\n", i)
 		// Output arrives in arbitrary chunks; lines are counted whole.
