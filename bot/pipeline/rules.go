@@ -3,11 +3,11 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io/fs"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
