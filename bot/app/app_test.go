@@ -374,3 +374,71 @@ func TestAPullRequestThatEditsPolicyIsGatedByTheDefaultBranchsRules(t *testing.T
 		}
 	})
 }
+
+func TestAMergeWhosePlanDiffersWaitsForApplyThenAppliesTheMergeCommitsPlan(t *testing.T) {
+	ctx := context.Background()
+	h := start(t)
+	spec, err := h.emu.FileAt(ctx, repo, "main", "environments/dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.emu.Push(ctx, repo, "alice", "logs", map[string][]byte{"environments/dev.yaml": []byte(strings.Replace(string(spec), "retention_days: 7", "retention_days: 14", 1))}, "dev: keep logs 14 days"); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := h.emu.OpenPR(ctx, repo, "alice", "logs", "main", "Keep dev logs longer", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "pr_plan")
+	// After the review, someone changes dev on main directly: the merge
+	// commit carries a change nobody reviewed in this pull request.
+	moved := strings.Replace(string(spec), "    memory: 512\n    desired_count: 1", "    memory: 512\n    desired_count: 2", 1)
+	if moved == string(spec) {
+		t.Fatal("dev.yaml no longer has the service this test scales")
+	}
+	if _, err := h.emu.Push(ctx, repo, "bob", "main", map[string][]byte{"environments/dev.yaml": []byte(moved)}, "dev: two user tasks"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.emu.Review(ctx, repo, "bob", pr.Number, "APPROVE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.emu.Merge(ctx, repo, "bob", pr.Number); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "pr_closed")
+	cs := h.emu.Comments(repo, pr.Number)
+	merged := cs[len(cs)-1].Body
+	if !strings.Contains(merged, "differs from the plan reviewed here") || !strings.Contains(merged, `module.ecs_service["user"]`) {
+		t.Fatalf("the merge comment does not show the difference:\n%s", merged)
+	}
+	if page := h.get(t, "/"); !strings.Contains(page, "<td>dev</td>") {
+		t.Fatalf("the lock of dev was released although nothing was applied:\n%s", page)
+	}
+
+	if _, err := h.emu.Comment(ctx, repo, "bob", pr.Number, "/apply dev"); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, "apply")
+	cs = h.emu.Comments(repo, pr.Number)
+	if last := cs[len(cs)-1].Body; !strings.Contains(last, "✅ **Applied dev**") {
+		t.Fatalf("/apply after the merge: %s", last)
+	}
+	if page := h.get(t, "/"); strings.Contains(page, "<td>dev</td>") {
+		t.Fatalf("the lock of dev stayed after the merge commit's plan was applied:\n%s", page)
+	}
+}
+
+// get is a page of the App's status server.
+func (h *harness) get(t *testing.T, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + h.addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/gitops-bot/gitops/bot/checkout"
 	"github.com/gitops-bot/gitops/bot/config"
 	"github.com/gitops-bot/gitops/bot/github"
 	"github.com/gitops-bot/gitops/bot/pipeline"
@@ -69,8 +70,23 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	if err != nil {
 		return err
 	}
-	co, err := d.fetchPR(ctx, c, a.Repo, pr, pr.HeadSHA, job.ID)
+	head := pr.HeadSHA
+	var co checkouts
+	if pr.Merged {
+		// The merge commit's plan: its code and its rules are the default
+		// branch's at that commit.
+		head = plans[0].HeadSHA
+		co, err = d.fetchMerged(ctx, c, a.Repo, a.PR, head, job.ID)
+	} else {
+		co, err = d.fetchPR(ctx, c, a.Repo, pr, pr.HeadSHA, job.ID)
+	}
 	defer co.remove()
+	var moved *checkout.MovedError
+	if errors.As(err, &moved) {
+		return d.answer(ctx, c, a, "-1", "@"+a.Requester+" "+report.RefusalMarkdown(applyCommand(a),
+			fmt.Sprintf("the default branch moved on to %s since the merge commit %s was planned", short(moved.Got), short(head)),
+			"Open a pull request for what is left to apply, or apply it with the gitops CLI."))
+	}
 	if err != nil {
 		return err
 	}
@@ -78,7 +94,7 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	if err != nil {
 		return err
 	}
-	p := pipeline.New(pipeline.Config{Dir: co.head, PolicyDir: filepath.Join(co.base, "policy"), Runner: runner, HeadSHA: pr.HeadSHA})
+	p := pipeline.New(pipeline.Config{Dir: co.head, PolicyDir: filepath.Join(co.base, "policy"), Runner: runner, HeadSHA: head})
 	prIn := &policy.PR{Number: a.PR, Author: pr.Author, Labels: pr.Labels, Approvals: approvals}
 	var replies []string
 	failed := false
@@ -93,6 +109,12 @@ func (w *ApplyWorker) Work(ctx context.Context, job *river.Job[ApplyArgs]) error
 	outcome := "+1"
 	if failed {
 		outcome = "-1"
+	}
+	if pr.Merged && !failed {
+		// What the merge left to apply is applied: the pull request is done.
+		if err := d.discard(ctx, a.Repo, a.PR, store.PRMerged); err != nil {
+			return err
+		}
 	}
 	return d.answer(ctx, c, a, outcome, fmt.Sprintf("@%s asked with %s:\n\n%s", a.Requester, a.Via, strings.Join(replies, "\n---\n\n")))
 }
@@ -115,8 +137,12 @@ func (d *Deps) applyChecks(ctx context.Context, c Client, a ApplyArgs) (*github.
 	}
 	req := d.Config.Require
 	switch {
+	case pr.Merged:
+		// Applied on merge unless the merge commit's plan differed from the
+		// one reviewed: then that plan, commented as a difference, is what
+		// /apply applies (below: only plans of the merge commit qualify).
 	case pr.State != "open":
-		return nil, nil, nil, &refusal{"the pull request is " + pr.State, "Merged pull requests are applied on merge; reopen a closed one to apply it."}
+		return nil, nil, nil, &refusal{"the pull request is " + pr.State, "Reopen it to apply it."}
 	case req.CurrentHead && a.HeadSHA != "" && a.HeadSHA != pr.HeadSHA:
 		return nil, nil, nil, &refusal{fmt.Sprintf("the pull request moved on to %s after the apply was asked for at %s", short(pr.HeadSHA), short(a.HeadSHA)), "Review the new plan, then ask again."}
 	case req.Mergeable && pr.Mergeable == nil:
@@ -155,7 +181,10 @@ func (d *Deps) applyChecks(ctx context.Context, c Client, a ApplyArgs) (*github.
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		if req.CurrentHead && rec.HeadSHA != pr.HeadSHA {
+		if pr.Merged && rec.HeadSHA == pr.HeadSHA {
+			return nil, nil, nil, &refusal{"the pull request is merged, and the only plan of " + env + " is of its head, not of what was merged", "Open a pull request for what is left to apply on " + env + ", or apply it with the gitops CLI."}
+		}
+		if req.CurrentHead && !pr.Merged && rec.HeadSHA != pr.HeadSHA {
 			return nil, nil, nil, &refusal{fmt.Sprintf("the plan of %s is for %s, not the current head %s", env, short(rec.HeadSHA), short(pr.HeadSHA)), "Wait for the new plan, review it, then ask again."}
 		}
 		var verdict policy.Result

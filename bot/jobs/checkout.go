@@ -44,6 +44,26 @@ func (d *Deps) fetchPR(ctx context.Context, c Client, repo string, pr *github.PR
 	return co, nil
 }
 
+// fetchMerged fetches the default branch at sha (a merge commit) into a
+// directory of this job's own; it is both what is applied and where the
+// rules come from. The branch having moved past sha is a *checkout.MovedError.
+func (d *Deps) fetchMerged(ctx context.Context, c Client, repo string, pr int, sha string, jobID int64) (checkouts, error) {
+	token, err := c.Token(ctx)
+	if err != nil {
+		return checkouts{}, err
+	}
+	branch, cloneURL, err := c.DefaultBranch(ctx, repo)
+	if err != nil {
+		return checkouts{}, err
+	}
+	dir := filepath.Join(d.prDir(repo, pr), "jobs", fmt.Sprint(jobID), "merge")
+	co := checkouts{head: dir, base: dir}
+	if err := checkout.Fetch(ctx, checkout.Request{CloneURL: cloneURL, Token: token, Ref: branch, SHA: sha, Dir: dir}); err != nil {
+		return co, err
+	}
+	return co, nil
+}
+
 // remove deletes the job's checkouts.
 func (co checkouts) remove() {
 	if co.head != "" {

@@ -147,8 +147,23 @@ func (d *Deps) applyOnMerge(ctx context.Context, c Client, jobID int64, a Closed
 			return nil, false, fmt.Errorf("summary of plan %d: %w", rec.ID, err)
 		}
 		if diff := tf.DiffChanges(was, r.Plan.Summary); len(diff) > 0 {
+			// The merge commit's plan becomes the pull request's plan of the
+			// environment, judged by the merged rules: what `/apply` applies.
 			keep = true
 			lines = append(lines, report.MergeDiffMarkdown(r.Env, was, r.Plan.Summary))
+			planJSON, err := p.PlanJSON(ctx, r.Plan)
+			if err != nil {
+				lines = append(lines, fmt.Sprintf("(the merge commit's plan of %s cannot be read, so it cannot be applied: %s)", r.Env, firstLine(err.Error())))
+				continue
+			}
+			spec, _ := pipeline.Select(specs, []string{r.Env})
+			check, policyErr, err := d.judgeAndSave(ctx, p, a.Repo, a.PR, mergeSHA, r.Plan, planJSON, spec[0], all, prIn)
+			if err != nil {
+				return nil, false, err
+			}
+			if policyErr != nil || !check.Policy.Allowed {
+				lines = append(lines, fmt.Sprintf("Policy does not allow the merge commit's plan of %s%s, so `/apply %s` will be refused until it does.", r.Env, denies(check.Policy), r.Env))
+			}
 			continue
 		}
 		run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunApply, Repo: a.Repo, PR: a.PR, Env: r.Env, PlanID: rec.ID, JobID: jobID, Key: fmt.Sprintf("merge-apply:%d", rec.ID)})

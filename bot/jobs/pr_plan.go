@@ -23,6 +23,7 @@ import (
 	"github.com/gitops-bot/gitops/bot/policy"
 	"github.com/gitops-bot/gitops/bot/report"
 	"github.com/gitops-bot/gitops/bot/store"
+	"github.com/gitops-bot/gitops/bot/tf"
 )
 
 // PlanArgs plans a pull request's environments.
@@ -231,31 +232,44 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 			continue
 		}
 		spec, _ := pipeline.Select(toPlan, []string{r.Env})
-		overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
+		check, policyErr, err := d.judgeAndSave(ctx, p, a.Repo, a.PR, pr.HeadSHA, r.Plan, planJSON, spec[0], all, prIn)
 		if err != nil {
 			return err
 		}
-		check, err := p.Check(ctx, pipeline.CheckRequest{Spec: spec[0], All: all, PlanJSON: planJSON, PR: prIn, Overrides: overrides})
 		sec.Cost = check.Cost
 		if check.CostErr != nil {
 			sec.CostErr = check.CostErr.Error()
 		}
 		sec.Policy = &check.Policy
-		if err != nil {
-			sec.Policy.Error = relative(err.Error(), co.base)
-		}
-		summary, _ := json.Marshal(r.Plan.Summary)
-		verdict, _ := json.Marshal(check.Policy)
-		costJSON, _ := json.Marshal(check.Cost)
-		if _, err := d.Store.SavePlan(ctx, store.PlanRecord{
-			Repo: a.Repo, PR: a.PR, Env: r.Env, HeadSHA: pr.HeadSHA,
-			Dir: filepath.Dir(r.Plan.File), PlanFile: r.Plan.File, FileSHA256: r.Plan.FileSHA256, JSONSHA256: r.Plan.JSONSHA256,
-			Summary: summary, Verdict: verdict, Cost: costJSON,
-		}); err != nil {
-			return err
+		if policyErr != nil {
+			sec.Policy.Error = relative(policyErr.Error(), co.base)
 		}
 	}
 	return nil
+}
+
+// judgeAndSave prices a plan and evaluates the rules over it (with the pull
+// request's overrides), then records it as the pull request's current plan
+// of its environment at head. policyErr is the rules' evaluation error (the
+// plan is then recorded with a verdict that forbids applying it); err is a
+// failure to record it.
+func (d *Deps) judgeAndSave(ctx context.Context, p *pipeline.Pipeline, repo string, pr int, head string, plan *tf.Plan, planJSON []byte, spec *envspec.Spec, all []*envspec.Spec, prIn *policy.PR) (check *pipeline.CheckResult, policyErr, err error) {
+	overrides, err := d.overridesFor(ctx, repo, pr, plan.Env)
+	if err != nil {
+		return nil, nil, err
+	}
+	check, policyErr = p.Check(ctx, pipeline.CheckRequest{Spec: spec, All: all, PlanJSON: planJSON, PR: prIn, Overrides: overrides})
+	summary, _ := json.Marshal(plan.Summary)
+	verdict, _ := json.Marshal(check.Policy)
+	costJSON, _ := json.Marshal(check.Cost)
+	if _, err := d.Store.SavePlan(ctx, store.PlanRecord{
+		Repo: repo, PR: pr, Env: plan.Env, HeadSHA: head,
+		Dir: filepath.Dir(plan.File), PlanFile: plan.File, FileSHA256: plan.FileSHA256, JSONSHA256: plan.JSONSHA256,
+		Summary: summary, Verdict: verdict, Cost: costJSON,
+	}); err != nil {
+		return nil, nil, err
+	}
+	return check, policyErr, nil
 }
 
 // untrusted says why a pull request is not planned by itself ("" when it

@@ -1,6 +1,8 @@
 package tf
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -46,6 +48,10 @@ type ResourceChange struct {
 	Attributes []string `json:"attributes,omitempty"`
 	// CausedBy are the spec changes that reach this resource.
 	CausedBy []SpecChange `json:"caused_by,omitempty"`
+	// Planned is a digest of every value the change will write that is
+	// known at plan time (sensitive ones masked first): two plans that
+	// create the same resource with different values differ here.
+	Planned string `json:"planned,omitempty"`
 }
 
 // SpecChange is one spec value that differs between the last applied spec
@@ -95,6 +101,7 @@ func Summarize(p *tfjson.Plan) Summary {
 			r.Attributes = changedAttributes(rc.Change)
 		}
 		r.CausedBy = causes(rc.Address, s.SpecChanges)
+		r.Planned = plannedDigest(rc.Change)
 		s.Resources = append(s.Resources, r)
 	}
 	sort.Slice(s.Resources, func(i, j int) bool { return s.Resources[i].Address < s.Resources[j].Address })
@@ -261,6 +268,29 @@ func changedAttributes(c *tfjson.Change) []string {
 	return out
 }
 
+// plannedDigest hashes the change's planned values with sensitive ones
+// masked ("" when it has none: a delete). The values are copied first: mask
+// works in place.
+func plannedDigest(c *tfjson.Change) string {
+	if c == nil || c.After == nil {
+		return ""
+	}
+	raw, err := json.Marshal(c.After)
+	if err != nil {
+		return ""
+	}
+	var after any
+	if err := json.Unmarshal(raw, &after); err != nil {
+		return ""
+	}
+	masked, err := json.Marshal(mask(after, c.AfterSensitive))
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(masked)
+	return hex.EncodeToString(sum[:8])
+}
+
 func isTrue(v any) bool { b, ok := v.(bool); return ok && b }
 
 func jsonEqual(a, b any) bool {
@@ -328,6 +358,10 @@ func DiffChanges(reviewed, now Summary) []string {
 			out = append(out, fmt.Sprintf("%s: %s in the reviewed plan, %s now", addr, r.Action, n.Action))
 		case strings.Join(n.Attributes, "\n") != strings.Join(r.Attributes, "\n"):
 			out = append(out, fmt.Sprintf("%s: changes %s now, %s in the reviewed plan", addr, strings.Join(n.Attributes, "; "), strings.Join(r.Attributes, "; ")))
+		case n.Planned != r.Planned && n.Planned != "" && r.Planned != "":
+			// Same action, same changed attributes (a create lists none), but
+			// other values: say, a resource created with another size.
+			out = append(out, fmt.Sprintf("%s: %s with other values now than in the reviewed plan", addr, n.Action))
 		}
 	}
 	for addr, n := range b {

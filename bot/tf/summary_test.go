@@ -116,21 +116,52 @@ func TestSpecChangesOnFirstApplyListEveryValue(t *testing.T) {
 	}
 }
 
+func created(addr, planned string) ResourceChange {
+	return ResourceChange{Address: addr, Action: ActionCreate, Planned: planned}
+}
+
+func TestPlannedDigestSeesValuesButNotSecrets(t *testing.T) {
+	change := func(count int, password string) *tfjson.Change {
+		return &tfjson.Change{
+			After:          map[string]any{"desired_count": float64(count), "password": password},
+			AfterSensitive: map[string]any{"password": true},
+		}
+	}
+	one := change(1, "hunter2")
+	d := plannedDigest(one)
+	if d == "" || d != plannedDigest(change(1, "correct horse")) {
+		t.Errorf("a sensitive value changes the digest: %q", d)
+	}
+	if d == plannedDigest(change(2, "hunter2")) {
+		t.Errorf("another desired_count gives the same digest %q", d)
+	}
+	if one.After.(map[string]any)["password"] != "hunter2" {
+		t.Errorf("the digest masked the plan itself: %v", one.After)
+	}
+	if plannedDigest(&tfjson.Change{}) != "" {
+		t.Errorf("a change without planned values has a digest")
+	}
+}
+
 func TestDiffChanges(t *testing.T) {
 	svc := func(addr string, a Action, attrs ...string) ResourceChange {
 		return ResourceChange{Address: addr, Action: a, Attributes: attrs}
 	}
-	reviewed := Summary{Resources: []ResourceChange{svc("a", ActionUpdate, "desired_count: 3 → 1"), svc("b", ActionUpdate, "desired_count: 2 → 1")}}
+	a, b, d := svc("a", ActionUpdate, "desired_count: 3 → 1"), svc("b", ActionUpdate, "desired_count: 2 → 1"), created("d", "planned")
+	reviewed := Summary{Resources: []ResourceChange{a, b, d}}
+	now := func(rs ...ResourceChange) Summary { return Summary{Resources: rs} }
 	tests := []struct {
 		name string
 		now  Summary
 		want []string
 	}{
-		{"the same changes in another order", Summary{Resources: []ResourceChange{reviewed.Resources[1], reviewed.Resources[0]}}, nil},
-		{"a resource no longer changing", Summary{Resources: reviewed.Resources[:1]}, []string{"b: update in the reviewed plan, unchanged now"}},
-		{"another value", Summary{Resources: []ResourceChange{reviewed.Resources[0], svc("b", ActionUpdate, "desired_count: 2 → 0")}}, []string{"b: changes desired_count: 2 → 0 now, desired_count: 2 → 1 in the reviewed plan"}},
-		{"a replacement instead of an update", Summary{Resources: []ResourceChange{reviewed.Resources[0], svc("b", ActionReplace)}}, []string{"b: update in the reviewed plan, replace now"}},
-		{"a resource added since", Summary{Resources: append(slices.Clone(reviewed.Resources), svc("c", ActionCreate))}, []string{"c: create now, not in the reviewed plan"}},
+		{"the same changes in another order", now(d, b, a), nil},
+		{"a resource no longer changing", now(a, d), []string{"b: update in the reviewed plan, unchanged now"}},
+		{"another value", now(a, svc("b", ActionUpdate, "desired_count: 2 → 0"), d), []string{"b: changes desired_count: 2 → 0 now, desired_count: 2 → 1 in the reviewed plan"}},
+		{"a replacement instead of an update", now(a, svc("b", ActionReplace), d), []string{"b: update in the reviewed plan, replace now"}},
+		{"a resource added since", now(a, b, d, svc("c", ActionCreate)), []string{"c: create now, not in the reviewed plan"}},
+		{"a resource created with other values", now(a, b, created("d", "other")), []string{"d: create with other values now than in the reviewed plan"}},
+		{"a record from before digests compares by action and attributes", now(a, b, created("d", "")), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
