@@ -72,6 +72,7 @@ func loadZone(name string) (*time.Location, string) {
 
 // rule is one freeze, parsed.
 type rule struct {
+	index  int // in Release.Freeze
 	freeze Freeze
 	sched  *cronSchedule
 	loc    *time.Location
@@ -97,9 +98,15 @@ func wallClock(t time.Time) [5]int {
 }
 
 // starts calls yield with the window starts after from up to and including
-// to, at most limit of them. In the hour repeated in autumn robfig/cron
-// starts a window at 02:30 twice (once per offset); the second has the same
-// wall-clock start and end as the first and is skipped.
+// to, at most limit of them (counting what robfig/cron returns).
+//
+// Two corrections to robfig/cron v3.0.1's Next: in the hour repeated in
+// autumn it returns 02:30 twice (once per offset), and the second, with the
+// same wall-clock start and end as the first, is skipped; and where the
+// clock jumps by half an hour (Australia/Lord_Howe) it checks the hour
+// before moving the minutes across the jump, so "30 1 * * *" also returns
+// 02:30 on that day: every time it returns is checked against the
+// expression on the wall clock.
 func (r *rule) starts(from, to time.Time, limit int, yield func(time.Time) bool) {
 	var prev [5]int
 	t := from.In(r.loc)
@@ -109,7 +116,7 @@ func (r *rule) starts(from, to time.Time, limit int, yield func(time.Time) bool)
 			return
 		}
 		t = s
-		if w := wallClock(s); w != prev {
+		if w := wallClock(s); w != prev && matches(r.sched, s) {
 			prev = w
 			if !yield(s) {
 				return
@@ -155,3 +162,21 @@ func (r *rule) problem() (field, msg string) {
 
 // windowTime is how messages show the times of a window.
 const windowTime = "Mon 2006-01-02 15:04 MST"
+
+// starBit marks a day field written as "*" (robfig/cron's starBit).
+const starBit = 1 << 63
+
+// matches says whether t, on its wall clock, is a time of the expression,
+// with cron's rule for the two day fields: when either is "*", both must
+// match; otherwise either may.
+func matches(s *cronSchedule, t time.Time) bool {
+	bit := func(set uint64, v int) bool { return set&(1<<uint(v)) != 0 }
+	if !bit(s.Second, t.Second()) || !bit(s.Minute, t.Minute()) || !bit(s.Hour, t.Hour()) || !bit(s.Month, int(t.Month())) {
+		return false
+	}
+	dom, dow := bit(s.Dom, t.Day()), bit(s.Dow, int(t.Weekday()))
+	if s.Dom&starBit != 0 || s.Dow&starBit != 0 {
+		return dom && dow
+	}
+	return dom || dow
+}
