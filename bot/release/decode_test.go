@@ -372,7 +372,8 @@ var positioned = regexp.MustCompile(`^fuzz/dev\.yaml:[1-9][0-9]*:[1-9][0-9]*: [^
 
 // FuzzDecodeRelease: Decode never panics; every error is one line with the
 // file:line:col: prefix; whatever it accepts validates against its own
-// images.
+// images, answers FrozenAt, and is edited by Next (or refused as a layout
+// it cannot edit).
 func FuzzDecodeRelease(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/bad/*.yaml")
 	seeds = append(seeds, stagingFile, devFile)
@@ -428,6 +429,22 @@ func checkDecode(t fataler, data []byte) {
 	if err := r.Validate(names); err != nil {
 		t.Fatalf("decoded release does not validate against its own images: %v", err)
 	}
+	r.FrozenAt(time.Date(2026, 3, 29, 2, 30, 0, 0, time.UTC))
+	if _, err := Next("fuzz/dev.yaml", data, Update{Version: r.Version, Images: pinned(r.Images)}); err != nil && !errors.Is(err, errLayout) {
+		t.Fatalf("Next of an accepted file: %v", err)
+	}
+}
+
+// pinned gives every image a digest, as an update must.
+func pinned(images map[string]Image) map[string]Image {
+	out := map[string]Image{}
+	for n, img := range images {
+		if img.Digest == "" {
+			img.Digest = "sha256:" + strings.Repeat("e", 64)
+		}
+		out[n] = img
+	}
+	return out
 }
 
 func BenchmarkDecode(b *testing.B) {
