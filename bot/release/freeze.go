@@ -144,7 +144,7 @@ func (r *rule) problem() (field, msg string) {
 	r.starts(from, to.AddDate(1, 0, 0), maxFreezeStarts+2, func(s time.Time) bool {
 		n++
 		if n > maxFreezeStarts {
-			field, msg = "start", fmt.Sprintf("%s starts a window more than %d times a year; freeze windows are nights, weekends or holidays, not a schedule", quote(r.freeze.Start), maxFreezeStarts)
+			field, msg = "start", fmt.Sprintf("%s starts a window more than %d times a year (about once a day); freeze windows are nights, weekends or holidays, not a schedule: write one rule per window of the day", quote(r.freeze.Start), maxFreezeStarts)
 			return false
 		}
 		if !prev.IsZero() {
