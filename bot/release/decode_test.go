@@ -372,7 +372,8 @@ var positioned = regexp.MustCompile(`^fuzz/dev\.yaml:[1-9][0-9]*:[1-9][0-9]*: [^
 
 // FuzzDecodeRelease: Decode never panics; every error is one line with the
 // file:line:col: prefix; whatever it accepts validates against its own
-// images, answers FrozenAt, and is edited by Next (or refused as a layout
+// images, plans as a redeploy against itself, answers FrozenAt, and is
+// edited by Next (or refused as a layout
 // it cannot edit).
 func FuzzDecodeRelease(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/bad/*.yaml")
@@ -428,6 +429,9 @@ func checkDecode(t fataler, data []byte) {
 	}
 	if err := r.Validate(names); err != nil {
 		t.Fatalf("decoded release does not validate against its own images: %v", err)
+	}
+	if p, err := NewPlan(r, r); err != nil || p.Direction != Redeploy || len(p.Changed) != 0 {
+		t.Fatalf("plan of a release against itself: %+v, %v", p, err)
 	}
 	r.FrozenAt(time.Date(2026, 3, 29, 2, 30, 0, 0, time.UTC))
 	if _, err := Next("fuzz/dev.yaml", data, Update{Version: r.Version, Images: pinned(r.Images)}); err != nil && !errors.Is(err, errLayout) {
