@@ -373,8 +373,7 @@ var positioned = regexp.MustCompile(`^fuzz/dev\.yaml:[1-9][0-9]*:[1-9][0-9]*: [^
 // FuzzDecodeRelease: Decode never panics; every error is one line with the
 // file:line:col: prefix; whatever it accepts validates against its own
 // images, plans as a redeploy against itself, answers FrozenAt, and is
-// edited by Next (or refused as a layout
-// it cannot edit).
+// edited by Next (or refused as a layout it cannot edit).
 func FuzzDecodeRelease(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/bad/*.yaml")
 	seeds = append(seeds, stagingFile, devFile)
