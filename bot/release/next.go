@@ -27,9 +27,9 @@ type Update struct {
 // u.Version, previous to the current version (kept as it is when the version
 // does not change, so that updating a release pull request is idempotent),
 // and the images of u written over the current ones, services new to the
-// file added at the end of images. Every other byte (comments, order, quoting, smoke,
-// freeze, seed) stays as it was: the release pull request shows only what
-// the release changes.
+// file added after the last image. Every other byte (comments, order,
+// quoting, smoke, freeze, seed) stays as it was: the release pull request
+// shows only what the release changes.
 //
 // The file is edited where its values are, not re-serialized. The result is
 // decoded again and compared with what was asked; a difference is an error,
@@ -51,12 +51,14 @@ func Next(path string, current []byte, u Update) ([]byte, error) {
 	if bom {
 		out = append([]byte("\ufeff"), out...)
 	}
-	want := cur.next(u)
+	// A difference here is a bug of the editor, not of the file: refuse
+	// rather than open a pull request that changes what nobody asked for.
 	got, err := Decode(path, out)
-	if err != nil || !reflect.DeepEqual(got.withoutSource(), want.withoutSource()) {
-		// A bug here, not in the file: refuse rather than open a pull
-		// request that changes what nobody asked for.
-		return nil, fmt.Errorf("next release %s of %s: the edited file does not hold the release asked for (bot/release cannot edit this file's layout): %v", u.Version, path, err)
+	if err != nil {
+		return nil, fmt.Errorf("next release %s of %s: the edited file does not decode (bot/release cannot edit this file's layout): %w", u.Version, path, err)
+	}
+	if !reflect.DeepEqual(got.withoutSource(), cur.next(u).withoutSource()) {
+		return nil, fmt.Errorf("next release %s of %s: the edited file holds another release than the one asked for (bot/release cannot edit this file's layout)", u.Version, path)
 	}
 	return out, nil
 }
@@ -80,7 +82,7 @@ func (r *Release) next(u Update) *Release {
 func (r *Release) checkUpdate(u Update) error {
 	var errs Errors
 	add := func(path, msg string) { errs = append(errs, &Error{Path: path, Msg: msg}) }
-	switch r.Follows {
+	switch r.follows() {
 	case FollowsMain:
 		if msg := commitProblem(string(u.Version)); msg != "" {
 			add("version", msg+" (follows: main)")

@@ -12,7 +12,8 @@ type Release struct {
 	// Environment equals the file name without .yaml.
 	Environment string `json:"environment"`
 	// Follows says where versions come from: FollowsTags (the default,
-	// semver tags) or FollowsMain (commits of the main branch, as dev does).
+	// semver tags; also what "" means in a Release built in code) or
+	// FollowsMain (commits of the main branch, as dev does).
 	Follows Follows `json:"follows"`
 	// Version is the release deployed: a semver tag for FollowsTags, a
 	// commit SHA for FollowsMain.
@@ -54,6 +55,14 @@ const (
 	// a commit SHA and its images are tagged with commit SHAs (dev).
 	FollowsMain Follows = "main"
 )
+
+// follows is Follows with the zero value read as FollowsTags.
+func (r *Release) follows() Follows {
+	if r.Follows == "" {
+		return FollowsTags
+	}
+	return r.Follows
+}
 
 // Image is the container image of one service. Digest pins it; it is
 // optional until the image has been verified in ECR, and every file that

@@ -128,7 +128,11 @@ func (c *checker) run(wantEnv string) {
 			c.errorf("environment", "%s does not match the file name; expected %q", quote(r.Environment), wantEnv)
 		}
 	}
-	followsOK := c.ok("follows") && slices.Contains(followsValues, string(r.Follows))
+	follows := r.Follows
+	if !c.written("follows") {
+		follows = r.follows()
+	}
+	followsOK := c.ok("follows") && slices.Contains(followsValues, string(follows))
 	if c.ok("follows") && !followsOK {
 		c.errorf("follows", "%s is not a source of versions; expected tags (semver tags vX.Y.Z) or main (commits of the main branch)", quote(string(r.Follows)))
 	}
@@ -157,7 +161,7 @@ func (c *checker) version(path string, v Version) {
 	if !c.ok(path) {
 		return
 	}
-	switch c.rel.Follows {
+	switch c.rel.follows() {
 	case FollowsTags:
 		if msg := semverProblem(string(v)); msg != "" {
 			if v.IsCommit() {

@@ -80,6 +80,7 @@ func TestValidateHandBuiltRelease(t *testing.T) {
 	}{
 		{"a valid release", func(*Release) {}, ""},
 		{"errors carry the field path, without a file", func(r *Release) { r.Version = "v1.2" }, `version: "v1.2" is not a release version`},
+		{"a zero Follows means tags", func(r *Release) { r.Follows = "" }, ""},
 		{"a commit in an environment following main", func(r *Release) { r.Follows, r.Version, r.Previous = FollowsMain, "a1b2c3d", "" }, ""},
 		{"a service name that no file could hold", func(r *Release) { r.Images["UI"] = r.Images["ui"] }, `images.UI: "UI" is not a valid service name`},
 		{"no images", func(r *Release) { r.Images = nil }, "images: no images"},
