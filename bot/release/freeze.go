@@ -98,7 +98,8 @@ func wallClock(t time.Time) [5]int {
 }
 
 // starts calls yield with the window starts after from up to and including
-// to, at most limit of them (counting what robfig/cron returns).
+// to, asking robfig/cron for at most limit of them, and returns how many it
+// asked for.
 //
 // Two corrections to robfig/cron v3.0.1's Next: in the hour repeated in
 // autumn it returns 02:30 twice (once per offset), and the second, with the
@@ -107,22 +108,24 @@ func wallClock(t time.Time) [5]int {
 // before moving the minutes across the jump, so "30 1 * * *" also returns
 // 02:30 on that day: every time it returns is checked against the
 // expression on the wall clock.
-func (r *rule) starts(from, to time.Time, limit int, yield func(time.Time) bool) {
+func (r *rule) starts(from, to time.Time, limit int, yield func(time.Time) bool) (asked int) {
 	var prev [5]int
 	t := from.In(r.loc)
-	for range limit {
+	for asked < limit {
+		asked++
 		s := r.sched.Next(t)
 		if s.IsZero() || s.After(to) {
-			return
+			return asked
 		}
 		t = s
 		if w := wallClock(s); w != prev && matches(r.sched, s) {
 			prev = w
 			if !yield(s) {
-				return
+				return asked
 			}
 		}
 	}
+	return asked
 }
 
 // sampleYear is the year over which Validate checks a freeze's windows: a
@@ -140,8 +143,9 @@ func (r *rule) problem() (field, msg string) {
 	}
 	var prev time.Time
 	n := 0
-	// One start past the year, to compare the last window with the next.
-	r.starts(from, to.AddDate(1, 0, 0), maxFreezeStarts+2, func(s time.Time) bool {
+	// One start past the year, to compare the last window with the next;
+	// room to ask for more starts than are yielded (repeats are skipped).
+	r.starts(from, to.AddDate(1, 0, 0), 2*maxFreezeStarts, func(s time.Time) bool {
 		n++
 		if n > maxFreezeStarts {
 			field, msg = "start", fmt.Sprintf("%s starts a window more than %d times a year (about once a day); freeze windows are nights, weekends or holidays, not a schedule: write one rule per window of the day", quote(r.freeze.Start), maxFreezeStarts)

@@ -15,13 +15,14 @@ type Window struct {
 // saving time; a whole day when Samoa crossed the date line in 2011).
 const maxOffsetChange = 26 * time.Hour
 
-// covering returns the window of the rule that holds t and ends last.
-func (r *rule) covering(t time.Time) (Window, bool) {
+// covering returns the window of the rule that holds t and ends last,
+// asking for at most *budget starts and taking them from it.
+func (r *rule) covering(t time.Time, budget *int) (Window, bool) {
 	var best Window
 	found := false
 	// A window that holds t started after t - duration - maxOffsetChange;
 	// a valid rule's windows do not overlap, so there are few of them.
-	r.starts(t.Add(-r.freeze.Duration-maxOffsetChange), t, 4*maxFreezeStarts, func(s time.Time) bool {
+	*budget -= r.starts(t.Add(-r.freeze.Duration-maxOffsetChange), t, *budget, func(s time.Time) bool {
 		if e := r.end(s); e.After(t) && (!found || e.After(best.End)) {
 			best, found = Window{Index: r.index, Freeze: r.freeze, Start: s, End: e}, true
 		}
@@ -48,19 +49,22 @@ func (r *Release) rules() []*rule {
 	return out
 }
 
-// maxFrozen and maxHops bound how far FrozenAt follows windows that
-// overlap or touch each other to find when a freeze lifts.
+// maxFrozen, maxHops and maxAsked bound how far FrozenAt follows windows
+// that overlap or touch each other to find when a freeze lifts, and how
+// many starts it asks robfig/cron for (about 2 µs each). Freezes that pass
+// Validate need a few starts per window; the bounds are for the others.
 const (
 	maxFrozen = 400 * 24 * time.Hour
 	maxHops   = 1000
+	maxAsked  = 20_000
 )
 
 // FrozenAt says whether t is inside a freeze window. When it is, w is the
 // window that holds t and ends last, and until is when releases may go out
 // again: the end of w, or later when other windows overlap or touch it (a
 // merge that waited until w.End would only find itself in the next one).
-// until is after t, and at most 400 days or 1,000 windows after it when
-// windows keep following each other.
+// until is after t; when windows keep following each other it is where
+// the search stopped: at most 400 days or 1,000 windows after t.
 //
 // A window starts at each occurrence of the freeze's cron expression read
 // in its time zone, and lasts its duration on that zone's wall clock. A
@@ -71,11 +75,12 @@ const (
 // one that passed Validate, has none.
 func (r *Release) FrozenAt(t time.Time) (frozen bool, until time.Time, w Window) {
 	rules := r.rules()
+	budget := maxAsked
 	covering := func(t time.Time) (Window, bool) {
 		var best Window
 		found := false
 		for _, ru := range rules {
-			if c, ok := ru.covering(t); ok && (!found || c.End.After(best.End)) {
+			if c, ok := ru.covering(t, &budget); ok && (!found || c.End.After(best.End)) {
 				best, found = c, true
 			}
 		}
@@ -91,7 +96,7 @@ func (r *Release) FrozenAt(t time.Time) (frozen bool, until time.Time, w Window)
 			break
 		}
 		next, ok := covering(until)
-		if !ok {
+		if !ok || budget <= 0 {
 			break
 		}
 		until = next.End
