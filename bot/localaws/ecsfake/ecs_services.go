@@ -485,7 +485,9 @@ func (f *Fake) failAttempt(s *service, d *deployment, at time.Time) {
 		}
 		return
 	}
-	if d.attempts == 2 {
+	// ECS repeats this while the service keeps failing; every tenth attempt
+	// keeps it within the last 100 events.
+	if d.attempts%10 == 2 {
 		s.event(f, at, "(service %s) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", s.name)
 	}
 	f.launchTasks(s, d, d.desired, at)
