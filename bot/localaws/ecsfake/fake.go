@@ -85,7 +85,7 @@ type Fake struct {
 	rng *rand.Rand
 
 	calls        []Call
-	throttleNext map[string]int
+	injected     map[string][]*Err // per operation, next first; nil: throttling
 	throttleRate float64
 	throttleOps  []string
 
@@ -111,18 +111,18 @@ type Fake struct {
 func New(opts Options) *Fake {
 	opts = opts.withDefaults()
 	return &Fake{
-		opts:         opts,
-		ops:          operations(),
-		rng:          rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		throttleNext: map[string]int{},
-		clusters:     map[string]*cluster{},
-		families:     map[string][]*taskDef{},
-		tokens:       map[string]*runResult{},
-		repos:        map[string]*repository{},
-		logGroups:    map[string]*logGroup{},
-		alarms:       map[string]*alarm{},
-		behaviours:   map[string]Behaviour{},
-		outcomes:     map[string]TaskOutcome{},
+		opts:       opts,
+		ops:        operations(),
+		rng:        rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		injected:   map[string][]*Err{},
+		clusters:   map[string]*cluster{},
+		families:   map[string][]*taskDef{},
+		tokens:     map[string]*runResult{},
+		repos:      map[string]*repository{},
+		logGroups:  map[string]*logGroup{},
+		alarms:     map[string]*alarm{},
+		behaviours: map[string]Behaviour{},
+		outcomes:   map[string]TaskOutcome{},
 	}
 }
 
@@ -231,7 +231,22 @@ func (f *Fake) CallsTo(operation string) []Call {
 func (f *Fake) Throttle(operation string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.throttleNext[operation] += n
+	for range n {
+		f.injected[operation] = append(f.injected[operation], nil)
+	}
+}
+
+// FailNext makes the next n calls of operation fail with err, e.g.
+// Err{Code: "AccessDeniedException", Message: "…"} or a 500
+// ServerException. Injected failures (and throttles) are answered in the
+// order they were set.
+func (f *Fake) FailNext(operation string, n int, err Err) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		e := err
+		f.injected[operation] = append(f.injected[operation], &e)
+	}
 }
 
 // ThrottleRandomly makes each call of the given operations (every operation
@@ -244,16 +259,20 @@ func (f *Fake) ThrottleRandomly(rate float64, operations ...string) {
 	f.throttleOps = slices.Clone(operations)
 }
 
-// throttled reports whether this call of op is to be throttled. f.mu held.
-func (f *Fake) throttled(op string) bool {
-	if n := f.throttleNext[op]; n > 0 {
-		f.throttleNext[op] = n - 1
-		return true
+// injectedError returns the failure to answer this call of the request's
+// operation with, if any. f.mu held.
+func (f *Fake) injectedError(r *request) error {
+	if q := f.injected[r.op]; len(q) > 0 {
+		f.injected[r.op] = q[1:]
+		if q[0] == nil {
+			return throttling(r)
+		}
+		return q[0]
 	}
-	if f.throttleRate > 0 && (len(f.throttleOps) == 0 || slices.Contains(f.throttleOps, op)) {
-		return f.rng.Float64() < f.throttleRate
+	if f.throttleRate > 0 && (len(f.throttleOps) == 0 || slices.Contains(f.throttleOps, r.op)) && f.rng.Float64() < f.throttleRate {
+		return throttling(r)
 	}
-	return false
+	return nil
 }
 
 // newID returns 32 lowercase hex digits, like an ECS task id. f.mu held.

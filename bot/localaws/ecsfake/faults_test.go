@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -190,5 +191,25 @@ func TestRealClock(t *testing.T) {
 	}
 	if now := f.Now(); now.Before(before) || now.After(time.Now()) {
 		t.Errorf("Now() = %v, want the real time", now)
+	}
+}
+
+func TestFailNext(t *testing.T) {
+	e, s := seeded(t, ecsfake.Options{})
+	e.f.FailNext("UpdateService", 1, ecsfake.Err{Code: "AccessDeniedException", Message: "not authorized to perform: ecs:UpdateService"})
+	e.f.Throttle("UpdateService", 1)
+	in := &ecs.UpdateServiceInput{Cluster: aws.String(s.Cluster), Service: aws.String("ui"), ForceNewDeployment: true}
+	if _, err := e.ecs.UpdateService(t.Context(), in); errorCode(err) != "AccessDeniedException" {
+		t.Errorf("first update: err = %v, want AccessDeniedException (not retried)", err)
+	}
+	if _, err := e.ecs.UpdateService(t.Context(), in); err != nil {
+		t.Errorf("second update: err = %v, want the throttle retried away", err)
+	}
+	var codes []string
+	for _, c := range e.f.CallsTo("UpdateService") {
+		codes = append(codes, c.Err)
+	}
+	if want := []string{"AccessDeniedException", "ThrottlingException", ""}; !slices.Equal(codes, want) {
+		t.Errorf("UpdateService calls' errors = %q, want %q", codes, want)
 	}
 }

@@ -96,13 +96,9 @@ func (f *Fake) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	now := f.lock()
 	req.call = &Call{Service: req.service, Operation: req.op, Params: map[string]string{}, At: now}
 	var out smithy.Serializable
-	h := f.handlerFor(req.service, req.op)
-	switch {
-	case h == nil:
+	if h := f.handlerFor(req.service, req.op); h == nil {
 		err = unknownOperation(req)
-	case f.throttled(req.op):
-		err = throttling(req)
-	default:
+	} else if err = f.injectedError(req); err == nil {
 		out, err = h(f, req, now)
 	}
 	var apiErr *Err
