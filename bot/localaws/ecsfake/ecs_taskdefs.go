@@ -1,6 +1,7 @@
 package ecsfake
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,7 +30,7 @@ func (f *Fake) RegisterTaskDefinition(in *ecs.RegisterTaskDefinitionInput) (ecst
 	defer f.mu.Unlock()
 	td, err := f.registerTaskDefinition(in, now)
 	if err != nil {
-		return ecstypes.TaskDefinition{}, err
+		return ecstypes.TaskDefinition{}, fmt.Errorf("register task definition %s: %w", aws.ToString(in.Family), err)
 	}
 	return td.def, nil
 }
