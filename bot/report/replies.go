@@ -175,11 +175,18 @@ func mergeDiffRows(reviewed, merged tf.Summary) (rows []string, differ int) {
 	for _, a := range addrs {
 		x, inX := before[a]
 		y, inY := after[a]
-		if inX && inY && x.Action == y.Action && slices.Equal(x.Attributes, y.Attributes) && slices.Equal(x.ReplaceReasons, y.ReplaceReasons) {
+		sameShown := inX && inY && x.Action == y.Action && slices.Equal(x.Attributes, y.Attributes) && slices.Equal(x.ReplaceReasons, y.ReplaceReasons)
+		// Planned digests are compared when both plans have one (see tf.DiffChanges).
+		otherValues := sameShown && x.Planned != y.Planned && x.Planned != "" && y.Planned != ""
+		if sameShown && !otherValues {
 			continue
 		}
 		if differ++; len(rows) < maxReplyItems {
-			rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", cellCode(capText(clean(a), maxInline)), diffCell(x, inX), diffCell(y, inY)))
+			now := diffCell(y, inY)
+			if otherValues {
+				now += " (other values)"
+			}
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", cellCode(capText(clean(a), maxInline)), diffCell(x, inX), now))
 		}
 	}
 	return rows, differ

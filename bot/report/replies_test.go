@@ -25,6 +25,9 @@ func TestReplies(t *testing.T) {
 	merged.Resources[0].Attributes = []string{"desired_count: 3 → 2"}
 	merged.Resources = append(merged.Resources, tf.ResourceChange{Address: `aws_ecr_repository.this["search"]`, Action: tf.ActionCreate})
 	merged.Add++
+	// And the reviewed plan's second resource is planned with other values.
+	reviewed.Resources = append([]tf.ResourceChange(nil), reviewed.Resources...)
+	reviewed.Resources[1].Planned, merged.Resources[1].Planned = "0a1b2c3d4e5f6071", "8192a3b4c5d6e7f8"
 
 	tests := []struct{ name, got string }{
 		{"reply_locked", LockedMarkdown("prod", 7, "https://github.com/acme/infra/pull/7")},
