@@ -339,6 +339,11 @@ func TestAPullRequestThatEditsPolicyIsGatedByTheDefaultBranchsRules(t *testing.T
 	if len(s) != 1 || !strings.Contains(s[0].Body, "`budget`") || !strings.Contains(s[0].Body, "❌") {
 		t.Fatalf("the PR's own rules were its gate; comment:\n%+v", s)
 	}
+	// Its own rules are shown, as a preview: they would let it through.
+	_, preview, ok := strings.Cut(s[0].Body, "Preview of the rules this pull request proposes — dev: ")
+	if !ok || strings.HasPrefix(preview, "❌") || strings.HasPrefix(preview, "🛑") {
+		t.Fatalf("no passing preview of the proposed rules in the comment:\n%s", s[0].Body)
+	}
 	for _, r := range h.emu.CheckRuns(repo) {
 		if r.Name == "gitops/plan (dev)" && r.Conclusion != "failure" {
 			t.Fatalf("check run %s concluded %s, want failure under the default branch's deny", r.Name, r.Conclusion)

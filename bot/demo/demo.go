@@ -52,7 +52,55 @@ const repo = "acme/inventory-infra"
 const preScaleDown = "bot/envspec/testdata/dev-pre-scale-down.yaml"
 
 // Run plays the demo.
-func Run(ctx context.Context, opts Options) error {
+func Run(ctx context.Context, opts Options) (err error) {
+	w, err := Setup(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	d := w.demo
+	if err := d.playPR(ctx, w.Files); err != nil {
+		return err
+	}
+	d.step("done: every step behaved")
+	if w.demo.opts.Keep {
+		fmt.Fprintf(d.opts.Out, "\nStill running (Ctrl-C to stop):\n  gitops status page  http://%s/\n  metrics             http://%s/metrics\n  GitHub emulator     %s\n  AWS emulator        %s\n", d.addr, d.addr, d.emu.URL(), d.aws.Endpoint())
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// World is what the demo runs in, ready for a user to act: moto with dev
+// applied as it was before the scale-down, the GitHub emulator holding the
+// repository (dev before the scale-down on main), and gitops serve. The
+// benchmarks use it too.
+type World struct {
+	Emu  *emulator.Emulator
+	AWS  *localaws.Emulator
+	Addr string // gitops serve's address
+	// Files are the repository's files as in the checkout given
+	// (environments/dev.yaml is the scale-down).
+	Files map[string][]byte
+	// TF are the terraform options gitops uses; OperatorDir is the
+	// terraform work directory dev was applied from (tf.Options.WorkDir),
+	// initialized and on dev's state.
+	TF          tf.Options
+	OperatorDir string
+	// JobDone receives the kind of each job that completes.
+	JobDone <-chan string
+
+	demo    *demo
+	work    string
+	stopApp context.CancelFunc
+	appDone chan error
+}
+
+// Setup starts the world; Close stops it.
+func Setup(ctx context.Context, opts Options) (*World, error) {
 	if opts.Dir == "" {
 		opts.Dir = "."
 	}
@@ -62,13 +110,35 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.StepTimeout == 0 {
 		opts.StepTimeout = 10 * time.Minute
 	}
-	d := &demo{opts: opts, start: time.Now()}
 	work, err := os.MkdirTemp("", "gitops-demo-")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.RemoveAll(work)
-	return d.run(ctx, work)
+	w := &World{demo: &demo{opts: opts, start: time.Now()}, work: work}
+	if err := w.setup(ctx); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Close stops gitops serve and the emulators and removes the work files.
+func (w *World) Close() error {
+	var err error
+	if w.stopApp != nil {
+		w.stopApp()
+		if aerr := <-w.appDone; aerr != nil && !errors.Is(aerr, context.Canceled) {
+			err = fmt.Errorf("gitops serve: %w", aerr)
+		}
+	}
+	if w.Emu != nil {
+		_ = w.Emu.Close()
+	}
+	if w.AWS != nil {
+		w.AWS.Close()
+	}
+	_ = os.RemoveAll(w.work)
+	return err
 }
 
 type demo struct {
@@ -83,29 +153,32 @@ func (d *demo) step(format string, args ...any) {
 	fmt.Fprintf(d.opts.Out, "[%6.1fs] %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
-func (d *demo) run(ctx context.Context, work string) error {
+func (w *World) setup(ctx context.Context) error {
+	d, work := w.demo, w.work
 	files, err := repoFiles(d.opts.Dir)
 	if err != nil {
 		return err
 	}
+	w.Files = files
 	d.step("starting the AWS emulator (moto)…")
 	d.aws, err = localaws.Start(ctx, localaws.Options{})
 	if err != nil {
 		return fmt.Errorf("start moto: %w", err)
 	}
-	defer d.aws.Close()
+	w.AWS = d.aws
 	backend := localaws.Backend{Bucket: "inventory-management-tfstate", Table: "inventory-management-tflock", Region: "us-east-1"}
 	if err := d.aws.Bootstrap(ctx, backend); err != nil {
 		return err
 	}
-	tfOpts := tf.Options{
+	w.TF = tf.Options{
 		Backend: tf.Backend{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region, Endpoint: d.aws.Endpoint()},
 		Env:     d.aws.Env(),
 		Vars:    map[string]string{"aws_max_retries": "2"},
 	}
 
 	d.step("applying dev as it was before the scale-down (api-gateway 3, inventory 2, location 2); a whole stack on moto takes a few minutes…")
-	if err := d.applyBefore(ctx, work, files, tfOpts); err != nil {
+	w.OperatorDir = filepath.Join(work, "operator")
+	if err := d.applyBefore(ctx, work, w.OperatorDir, files, w.TF); err != nil {
 		return err
 	}
 	if err := d.expectCounts(ctx, map[string]int32{"api-gateway": 3, "inventory": 2, "location": 2}); err != nil {
@@ -118,7 +191,7 @@ func (d *demo) run(ctx context.Context, work string) error {
 	if err != nil {
 		return err
 	}
-	defer d.emu.Close()
+	w.Emu = d.emu
 	before := cloneFiles(files)
 	before["environments/dev.yaml"] = files[preScaleDown]
 	if _, err := d.emu.CreateRepo(ctx, repo, before); err != nil {
@@ -147,35 +220,33 @@ func (d *demo) run(ctx context.Context, work string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	appCtx, stopApp := context.WithCancel(ctx)
-	defer stopApp()
+	appCtx, stopApp := context.WithCancel(context.WithoutCancel(ctx))
 	ready := make(chan string, 1)
-	appDone := make(chan error, 1)
+	done := make(chan string, 100)
+	w.JobDone = done
+	w.stopApp, w.appDone = stopApp, make(chan error, 1)
 	go func() {
-		appDone <- app.Run(appCtx, cfg, app.Options{TF: tfOpts, Ready: func(addr string) { ready <- addr }, Version: "demo"})
+		w.appDone <- app.Run(appCtx, cfg, app.Options{TF: w.TF, Ready: func(addr string) { ready <- addr }, Version: "demo",
+			JobDone: func(kind string, completed bool) {
+				if completed {
+					select {
+					case done <- kind:
+					default: // nobody is listening: the demo polls what users see
+					}
+				}
+			}})
 	}()
 	select {
 	case d.addr = <-ready:
-	case err := <-appDone:
+	case err := <-w.appDone:
+		w.stopApp = nil
 		return fmt.Errorf("gitops serve: %w", err)
 	}
+	w.Addr = d.addr
 	if err := d.emu.SetWebhookURL("http://" + d.addr + "/webhook"); err != nil {
 		return err
 	}
 	d.step("gitops serve listens on http://%s (GitHub emulator at %s)", d.addr, d.emu.URL())
-
-	if err := d.playPR(ctx, files); err != nil {
-		return err
-	}
-	d.step("done: every step behaved")
-	if d.opts.Keep {
-		fmt.Fprintf(d.opts.Out, "\nStill running (Ctrl-C to stop):\n  gitops status page  http://%s/\n  metrics             http://%s/metrics\n  GitHub emulator     %s\n  AWS emulator        %s\n", d.addr, d.addr, d.emu.URL(), d.aws.Endpoint())
-		<-ctx.Done()
-	}
-	stopApp()
-	if err := <-appDone; err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("gitops serve: %w", err)
-	}
 	return nil
 }
 
@@ -306,7 +377,7 @@ func (d *demo) get(path string) (string, error) {
 
 // applyBefore plans and applies dev as it was before the scale-down, as an
 // operator would have with gitops plan and gitops apply.
-func (d *demo) applyBefore(ctx context.Context, work string, files map[string][]byte, tfOpts tf.Options) error {
+func (d *demo) applyBefore(ctx context.Context, work, operatorDir string, files map[string][]byte, tfOpts tf.Options) error {
 	dir := filepath.Join(work, "before")
 	before := cloneFiles(files)
 	before["environments/dev.yaml"] = files[preScaleDown]
@@ -320,7 +391,7 @@ func (d *demo) applyBefore(ctx context.Context, work string, files map[string][]
 		}
 	}
 	tfOpts.SourceDir = filepath.Join(dir, "terraform")
-	tfOpts.WorkDir = filepath.Join(work, "operator")
+	tfOpts.WorkDir = operatorDir
 	r, err := tf.New(tfOpts)
 	if err != nil {
 		return err

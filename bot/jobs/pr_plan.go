@@ -171,7 +171,8 @@ func (w *PlanWorker) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 	}
 
 	if len(toPlan) > 0 {
-		if err := d.planEnvs(ctx, c, a, pr, co, all, toPlan, sections); err != nil {
+		editsRules := slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(f, "policy/") })
+		if err := d.planEnvs(ctx, c, a, pr, co, all, toPlan, sections, editsRules); err != nil {
 			return err
 		}
 	}
@@ -193,7 +194,9 @@ func (w *PlanWorker) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 }
 
 // planEnvs plans, prices and judges the environments and records each plan.
-func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR, co checkouts, all, toPlan []*envspec.Spec, sections []report.EnvSection) error {
+// With editsRules (the pull request changes policy/), its own rules are
+// evaluated too and shown as a preview: never as its gate.
+func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR, co checkouts, all, toPlan []*envspec.Spec, sections []report.EnvSection, editsRules bool) error {
 	runner, err := d.runner(a.Repo, a.PR, co.head)
 	if err != nil {
 		return err
@@ -243,6 +246,18 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 		sec.Policy = &check.Policy
 		if policyErr != nil {
 			sec.Policy.Error = relative(policyErr.Error(), co.base)
+		}
+		if editsRules {
+			proposed := pipeline.New(pipeline.Config{Dir: co.head, PolicyDir: filepath.Join(co.head, "policy")})
+			overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
+			if err != nil {
+				return err
+			}
+			preview, err := proposed.Check(ctx, pipeline.CheckRequest{Spec: spec[0], All: all, PlanJSON: planJSON, PR: prIn, Overrides: overrides})
+			sec.PolicyPreview = &preview.Policy
+			if err != nil {
+				sec.PolicyPreview.Error = relative(err.Error(), co.head)
+			}
 		}
 	}
 	return nil

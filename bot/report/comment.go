@@ -52,6 +52,9 @@ type EnvSection struct {
 	// CostErr says why there is no estimate.
 	CostErr string
 	Policy  *policy.Result
+	// PolicyPreview is the verdict of the rules the pull request proposes,
+	// when it edits policy/: shown as a preview, never the gate.
+	PolicyPreview *policy.Result
 	// Err says why planning failed; LogTail is the end of terraform's output.
 	Err     string
 	LogTail string

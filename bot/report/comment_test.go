@@ -94,6 +94,12 @@ func TestPRCommentMarkdown(t *testing.T) {
 	staleDev := devScaleDown(t)
 	staleDev.Stale = true
 
+	// The pull request edits policy/: its rules would deny what the
+	// default branch's allow.
+	previewDev := devScaleDown(t)
+	previewDev.PolicyPreview = &policy.Result{Environment: "dev", Verdicts: []policy.Verdict{{Rule: "dev_max_tasks", Level: policy.Deny,
+		Message: "dev runs 3 tasks; at most 2 allowed"}}}
+
 	tests := []struct {
 		name string
 		c    PRComment
@@ -110,6 +116,7 @@ func TestPRCommentMarkdown(t *testing.T) {
 			}}},
 		{"comment_over_size_limit", PRComment{Repo: "acme/infra", PR: 12, HeadSHA: headSHA, Sections: huge}},
 		{"comment_applied", PRComment{Repo: "acme/infra", PR: 12, HeadSHA: headSHA, Sections: []EnvSection{appliedDev}}},
+		{"comment_policy_preview", PRComment{Repo: "acme/infra", PR: 12, HeadSHA: headSHA, Sections: []EnvSection{previewDev}}},
 		{"comment_stale", PRComment{Repo: "acme/infra", PR: 12, HeadSHA: headSHA, Sections: []EnvSection{staleDev}}},
 		{"comment_fork_waiting", PRComment{Repo: "acme/infra", PR: 13, HeadSHA: headSHA,
 			Notice: "Waiting for /plan from a maintainer: the PR comes from a fork, and gitops does not run terraform on code from forks unasked."}},

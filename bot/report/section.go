@@ -161,6 +161,13 @@ func newSectionParts(s EnvSection, forCheckRun bool) *sectionParts {
 		p.policyFull = paragraphs(PolicyMarkdown(*pol))
 		p.policyShort = fmt.Sprintf("### Policy — %s\n\nThe findings: %s.\n\n", text(PolicyHeadline(*pol)), p.elsewhere)
 	}
+	if s.PolicyPreview != nil {
+		pre := redactPolicy(*s.PolicyPreview, red)
+		p.policyFull += fmt.Sprintf("<details><summary>Preview of the rules this pull request proposes — %s</summary>\n\n"+
+			"They are not this pull request's gate (the default branch's rules are, above); once merged, they gate the pull requests after it.\n\n%s\n</details>\n\n",
+			text(PolicyHeadline(*pre)), paragraphs(PolicyMarkdown(*pre)))
+		p.policyShort += fmt.Sprintf("Preview of the proposed rules — %s: %s.\n\n", text(PolicyHeadline(*pre)), p.elsewhere)
+	}
 
 	switch {
 	case p.planText != "" && forCheckRun:
