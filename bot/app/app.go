@@ -88,9 +88,10 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	workers := river.NewWorkers()
 	jobs.Register(workers, deps)
 	w, err := st.StartWorkers(ctx, store.WorkerConfig{
-		Workers:    workers,
-		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		JobTimeout: cfg.JobTimeout,
+		Workers:      workers,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		PeriodicJobs: jobs.Periodic(),
+		JobTimeout:   cfg.JobTimeout,
 		// A job still running a minute past its timeout belonged to a
 		// process that died (a crash, SIGKILL): it is run again. Its effects
 		// are idempotent, so a run that did finish something repeats nothing.

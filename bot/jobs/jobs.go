@@ -88,6 +88,7 @@ func Register(workers *river.Workers, d *Deps) {
 	river.AddWorker(workers, &CommandWorker{d: d})
 	river.AddWorker(workers, &ApplyWorker{d: d})
 	river.AddWorker(workers, &ClosedWorker{d: d})
+	river.AddWorker(workers, &PruneWorker{d: d})
 }
 
 // ForEvent is the work a webhook delivery starts: the jobs to enqueue in

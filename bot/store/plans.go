@@ -165,15 +165,15 @@ func (s *sqlStore) DiscardPR(ctx context.Context, repo string, pr int) ([]string
 func (s *sqlStore) PrunePlans(ctx context.Context, before time.Time) ([]string, error) {
 	r, err := s.db.query(ctx, `DELETE FROM gitops_plan
 		WHERE status IN ('stale', 'applied', 'failed', 'discarded') AND updated_at < ?
-		RETURNING dir`, before.UTC())
-	var dirs []string
+		RETURNING plan_file`, before.UTC())
+	var files []string
 	if err == nil {
-		dirs, err = collect(r, scanString)
+		files, err = collect(r, scanString)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("prune plans before %s: %w", before.Format(time.RFC3339), err)
 	}
-	return compactDirs(dirs), nil
+	return compactDirs(files), nil
 }
 
 func scanString(r rows) (string, error) {
@@ -182,7 +182,7 @@ func scanString(r rows) (string, error) {
 	return v, err
 }
 
-// compactDirs sorts dirs and drops empty and repeated ones.
+// compactDirs sorts paths and drops empty and repeated ones.
 func compactDirs(dirs []string) []string {
 	out := dirs[:0]
 	for _, d := range dirs {

@@ -66,9 +66,10 @@ type Store interface {
 	// applied, for the caller to delete.
 	DiscardPR(ctx context.Context, repo string, pr int) (dirs []string, err error)
 	// PrunePlans deletes plans that can no longer be applied (stale, applied,
-	// failed, discarded) last updated before t and returns their
-	// directories. Current and applying plans are never pruned.
-	PrunePlans(ctx context.Context, before time.Time) (dirs []string, err error)
+	// failed, discarded) last updated before t and returns their plan files
+	// (not directories: a directory holds an environment's other plans
+	// too). Current and applying plans are never pruned.
+	PrunePlans(ctx context.Context, before time.Time) (planFiles []string, err error)
 
 	// BeginRun records r as running, unless a run with the same Key exists:
 	// then that run is returned with started false, so a retried job never

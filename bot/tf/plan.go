@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
+
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -121,12 +121,8 @@ func prunePlans(dir string, keep int) error {
 	}
 	sort.Strings(plans)
 	for _, old := range plans[:max(len(plans)-keep, 0)] {
-		base := strings.TrimSuffix(old, ".tfplan")
-		files, _ := filepath.Glob(base + ".*")
-		for _, f := range files {
-			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
-				return fmt.Errorf("prune old plan: %w", err)
-			}
+		if err := RemovePlan(old); err != nil {
+			return fmt.Errorf("prune old plan: %w", err)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -222,4 +223,28 @@ func parseStateVersion(data []byte) (StateVersion, error) {
 		return StateVersion{}, fmt.Errorf("parse state: %w", err)
 	}
 	return s, nil
+}
+
+// RemovePlan deletes one saved plan's files (the plan, its record, JSON,
+// text and variables), leaving the environment's other plans.
+func RemovePlan(planFile string) error {
+	base := strings.TrimSuffix(planFile, ".tfplan")
+	if base == planFile {
+		return fmt.Errorf("remove plan %s: not a .tfplan file", planFile)
+	}
+	files, err := filepath.Glob(globEscape(base) + ".*")
+	if err != nil {
+		return fmt.Errorf("remove plan %s: %w", planFile, err)
+	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("remove plan %s: %w", planFile, err)
+		}
+	}
+	return nil
+}
+
+// globEscape quotes the glob metacharacters of a literal path.
+func globEscape(p string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(p)
 }

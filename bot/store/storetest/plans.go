@@ -25,7 +25,7 @@ func count[T comparable](vs []T, v T) int {
 func plan(pr int, env, head string) store.PlanRecord {
 	return store.PlanRecord{
 		Repo: "acme/infra", PR: pr, Env: env, HeadSHA: head,
-		Dir: "/plans/acme/infra/" + itoa(pr) + "/" + env + "/" + head, PlanFile: "plan.tfplan",
+		Dir: "/plans/acme/infra/" + itoa(pr) + "/" + env, PlanFile: "/plans/acme/infra/" + itoa(pr) + "/" + env + "/" + head + ".tfplan",
 		FileSHA256: "f-" + head, JSONSHA256: "j-" + head,
 		Summary: []byte(`{"add":1}`), Verdict: []byte(`{"deny":[]}`), Cost: []byte(`{"after":12.5}`),
 	}
@@ -152,7 +152,8 @@ var planCases = []testCase{
 		other := get(s.SavePlan(ctx(t), plan(43, "staging", "ccc"))).must(t)
 
 		dirs := get(s.DiscardPR(ctx(t), "acme/infra", 42)).must(t)
-		if want := []string{plan(42, "staging", "aaa").Dir, plan(42, "staging", "bbb").Dir}; !slices.Equal(dirs, want) {
+		// Both staging plans sit in one directory: named once.
+		if want := []string{plan(42, "staging", "aaa").Dir}; !slices.Equal(dirs, want) {
 			t.Fatalf("dirs %v, want %v", dirs, want)
 		}
 		got := statuses(t, s, 42)
@@ -173,9 +174,9 @@ var planCases = []testCase{
 		get(s.DiscardPR(ctx(t), "acme/infra", 7)).must(t)
 		clk.Advance(30 * 24 * time.Hour)
 
-		dirs := get(s.PrunePlans(ctx(t), clk.Now())).must(t)
-		if want := []string{plan(42, "staging", "aaa").Dir, discarded.Dir}; !slices.Equal(dirs, sorted(want)) {
-			t.Fatalf("pruned %v, want %v", dirs, want)
+		files := get(s.PrunePlans(ctx(t), clk.Now())).must(t)
+		if want := []string{plan(42, "staging", "aaa").PlanFile, discarded.PlanFile}; !slices.Equal(files, sorted(want)) {
+			t.Fatalf("pruned %v, want %v", files, want)
 		}
 		got := statuses(t, s, 42)
 		if len(got) != 2 || got["staging@bbb"] != store.PlanCurrent || got["dev@bbb"] != store.PlanApplying {
