@@ -14,6 +14,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ const repo = "acme/inventory-infra"
 func main() {
 	rounds := flag.Int("rounds", 3, "measurements of each")
 	dir := flag.String("C", ".", "the gitops checkout")
-	verbose := flag.Bool("v", false, "print the demo world's steps")
+	verbose := flag.Bool("v", false, "print the demo world's steps and gitops serve's logs")
 	flag.Parse()
 	if err := run(*dir, *rounds, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/prplan:", err)
@@ -45,6 +46,7 @@ func run(dir string, rounds int, verbose bool) error {
 	opts := demo.Options{Dir: dir}
 	if verbose {
 		opts.Out = os.Stderr
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	fmt.Println("setting up: moto, dev applied as before the scale-down, GitHub emulator, gitops serve (a few minutes)…")
 	w, err := demo.Setup(ctx, opts)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,6 +45,8 @@ type Options struct {
 	Keep bool
 	// StepTimeout bounds each wait for the bot; default 10 minutes.
 	StepTimeout time.Duration
+	// Logger receives gitops serve's logs; default: discarded.
+	Logger *slog.Logger
 }
 
 const repo = "acme/inventory-infra"
@@ -226,7 +229,7 @@ func (w *World) setup(ctx context.Context) error {
 	w.JobDone = done
 	w.stopApp, w.appDone = stopApp, make(chan error, 1)
 	go func() {
-		w.appDone <- app.Run(appCtx, cfg, app.Options{TF: w.TF, Ready: func(addr string) { ready <- addr }, Version: "demo",
+		w.appDone <- app.Run(appCtx, cfg, app.Options{TF: w.TF, Logger: d.opts.Logger, Ready: func(addr string) { ready <- addr }, Version: "demo",
 			JobDone: func(kind string, completed bool) {
 				if completed {
 					select {

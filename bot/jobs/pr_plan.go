@@ -83,8 +83,10 @@ func (w *PlanWorker) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 		return d.postSticky(ctx, c, a.Repo, a.PR, claimant, report.PRCommentMarkdown(comment))
 	}
 
+	fetchStart := time.Now()
 	co, err := d.fetchPR(ctx, c, a.Repo, pr, pr.HeadSHA, job.ID)
 	defer co.remove()
+	log.Info("fetched", "head", pr.HeadSHA, "since_enqueued_s", fetchStart.Sub(job.CreatedAt).Seconds(), "fetch_s", time.Since(fetchStart).Seconds())
 	var moved *checkout.MovedError
 	var links *checkout.SymlinkError
 	switch {
@@ -212,6 +214,10 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 	if err != nil {
 		return err
 	}
+	planned := time.Now()
+	defer func() {
+		d.log(ctx).Info("plan phases", "repo", a.Repo, "pr", a.PR, "terraform_s", planned.Sub(start).Seconds(), "judge_s", time.Since(planned).Seconds())
+	}()
 	approvals, err := c.Approvers(ctx, a.Repo, a.PR)
 	if err != nil {
 		return err
