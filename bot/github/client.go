@@ -56,6 +56,10 @@ func (c *Client) PullRequest(ctx context.Context, repo string, number int) (*PR,
 	if err != nil {
 		return nil, fmt.Errorf("get pull request %s#%d: %w", repo, number, err)
 	}
+	return toPR(p), nil
+}
+
+func toPR(p *gh.PullRequest) *PR {
 	pr := &PR{
 		Number: p.GetNumber(), State: p.GetState(), Merged: p.GetMerged(), Draft: p.GetDraft(),
 		Title: p.GetTitle(), Author: p.GetUser().GetLogin(),
@@ -66,7 +70,7 @@ func (c *Client) PullRequest(ctx context.Context, repo string, number int) (*PR,
 	for _, l := range p.Labels {
 		pr.Labels = append(pr.Labels, l.GetName())
 	}
-	return pr, nil
+	return pr
 }
 
 // ChangedFiles lists the paths a pull request changes (a rename gives both names).
