@@ -62,6 +62,41 @@ type Config struct {
 	ProviderMirror string `yaml:"provider_mirror"`
 	// JobTimeout bounds one job (a plan of every environment, or an apply).
 	JobTimeout time.Duration `yaml:"job_timeout"`
+	// Releases configure release pull requests and deploys.
+	Releases Releases `yaml:"releases"`
+}
+
+// Releases configure where release tags come from and where they go.
+type Releases struct {
+	// AppRepo is the application's repository (owner/name): a tag vX.Y.Z
+	// pushed there opens a release pull request in ReleaseRepo. Empty: tags
+	// of the repositories in Repos release themselves. It must be in Repos
+	// too (deliveries from others are ignored).
+	AppRepo string `yaml:"app_repo"`
+	// Repo is the repository whose releases/ the pull requests edit;
+	// default: the first of Repos that is not AppRepo (or AppRepo itself).
+	Repo string `yaml:"repo"`
+	// Environment is what a tag releases to; default staging.
+	Environment string `yaml:"environment"`
+}
+
+// ReleaseRepo is where a tag pushed to appRepo opens its release pull
+// request, or "" when tags of appRepo are not releases.
+func (c *Config) ReleaseRepo(appRepo string) string {
+	r := c.Releases
+	switch {
+	case r.AppRepo != "" && !strings.EqualFold(appRepo, r.AppRepo):
+		return ""
+	case r.Repo != "":
+		return r.Repo
+	case r.AppRepo != "":
+		for _, repo := range c.Repos {
+			if !strings.EqualFold(repo, r.AppRepo) {
+				return repo
+			}
+		}
+	}
+	return appRepo
 }
 
 // Requirements are the conditions of an apply; all on by default.
@@ -95,6 +130,7 @@ func Default() Config {
 		State:          State{Bucket: "inventory-management-tfstate", Table: "inventory-management-tflock", Region: "us-east-1"},
 		ProviderMirror: "/opt/tf-plugins",
 		JobTimeout:     30 * time.Minute,
+		Releases:       Releases{Environment: "staging"},
 	}
 }
 
@@ -142,6 +178,9 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	str("GITOPS_LOCK_TABLE", &c.State.Table)
 	str("GITOPS_STATE_REGION", &c.State.Region)
 	str("GITOPS_PROVIDER_MIRROR", &c.ProviderMirror)
+	str("GITOPS_APP_REPO", &c.Releases.AppRepo)
+	str("GITOPS_RELEASE_REPO", &c.Releases.Repo)
+	str("GITOPS_RELEASE_ENV", &c.Releases.Environment)
 	if v := getenv("GITOPS_APP_ID"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -178,6 +217,8 @@ func (c *Config) SetPermission(kv string) error {
 	c.Permissions[cmd] = role
 	return nil
 }
+
+var envNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
 
 var repoRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$`)
 
@@ -234,6 +275,17 @@ func (c *Config) Validate() error {
 		if !slices.Contains(Roles, role) {
 			bad("--permission %s=%s: unknown role %q; roles: %s", cmd, role, role, strings.Join(Roles, ", "))
 		}
+	}
+	for flag, r := range map[string]string{"--app-repo": c.Releases.AppRepo, "--release-repo": c.Releases.Repo} {
+		if r != "" && !repoRE.MatchString(r) {
+			bad("%s %q: want owner/name", flag, r)
+		}
+		if r != "" && !slices.ContainsFunc(c.Repos, func(x string) bool { return strings.EqualFold(x, r) }) {
+			bad("%s %s: also name it with --repo (the App ignores deliveries from repositories not listed)", flag, r)
+		}
+	}
+	if !envNameRE.MatchString(c.Releases.Environment) {
+		bad("--release-env %q: want an environment name such as staging", c.Releases.Environment)
 	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers %d: want 1 to 64", c.Workers)

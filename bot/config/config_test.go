@@ -54,11 +54,13 @@ func TestValidateReportsEveryProblemTogether(t *testing.T) {
 	c.Permissions["apply"] = "owner"
 	c.Permissions["destroy"] = "admin"
 	c.Workers = 0
+	c.Releases = Releases{AppRepo: "acme/inventory", Environment: "Staging!"}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{`--github-url "ftp://x"`, "--app-id: not set", "--app-key-file: not set", "--webhook-secret-file: not set", `--repo "not a repo"`, `"mysql" URL`, `unknown role "owner"`, `unknown command "destroy"`, "--workers 0"} {
+	for _, want := range []string{`--github-url "ftp://x"`, "--app-id: not set", "--app-key-file: not set", "--webhook-secret-file: not set", `--repo "not a repo"`, `"mysql" URL`, `unknown role "owner"`, `unknown command "destroy"`, "--workers 0",
+		"--app-repo acme/inventory: also name it with --repo", `--release-env "Staging!"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -92,5 +94,28 @@ func TestAllowsRole(t *testing.T) {
 		if got := AllowsRole(tt.have, tt.least); got != tt.want {
 			t.Errorf("AllowsRole(%q, %q) = %v, want %v", tt.have, tt.least, got, tt.want)
 		}
+	}
+}
+
+func TestReleaseRepo(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		repos         []string
+		r             Releases
+		tagRepo, want string
+	}{
+		{"without an app repository, a repository's tags release itself", []string{"acme/infra"}, Releases{}, "acme/infra", "acme/infra"},
+		{"the app repository's tags release into the other repository", []string{"acme/inventory", "acme/infra"}, Releases{AppRepo: "acme/inventory"}, "acme/inventory", "acme/infra"},
+		{"another repository's tags are not releases", []string{"acme/inventory", "acme/infra"}, Releases{AppRepo: "acme/inventory"}, "acme/infra", ""},
+		{"an explicit release repository wins", []string{"acme/inventory", "acme/infra", "acme/ops"}, Releases{AppRepo: "acme/inventory", Repo: "acme/ops"}, "acme/inventory", "acme/ops"},
+		{"an app repository that holds its own releases", []string{"acme/mono"}, Releases{AppRepo: "acme/mono"}, "acme/mono", "acme/mono"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.Repos, c.Releases = tt.repos, tt.r
+			if got := c.ReleaseRepo(tt.tagRepo); got != tt.want {
+				t.Fatalf("ReleaseRepo(%s) = %q, want %q", tt.tagRepo, got, tt.want)
+			}
+		})
 	}
 }
