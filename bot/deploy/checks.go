@@ -172,6 +172,7 @@ func (e *Engine) bake(ctx context.Context, t *Target, d time.Duration, em *emitt
 	}
 	end := e.now().Add(d)
 	for {
+		at := e.now()
 		firing, err := e.alarming(ctx, t)
 		if err != nil {
 			return nil, err
@@ -183,13 +184,15 @@ func (e *Engine) bake(ctx context.Context, t *Target, d time.Duration, em *emitt
 			}
 			return firing, fmt.Errorf("alarm in ALARM during the bake: %s", strings.Join(parts, "; "))
 		}
-		left := end.Sub(e.now())
-		if left <= 0 {
+		if !at.Before(end) {
 			return nil, nil
 		}
-		em.step(StepBake, StatusProgress, "no alarm in ALARM; %s left", left.Round(time.Second))
-		if err := e.cfg.Sleep(ctx, min(e.cfg.Poll.Bake, left)); err != nil {
-			return nil, err
+		left := end.Sub(e.now())
+		em.step(StepBake, StatusProgress, "no alarm in ALARM; %s left", max(left, 0).Round(time.Second))
+		if left > 0 {
+			if err := e.cfg.Sleep(ctx, min(e.cfg.Poll.Bake, left)); err != nil {
+				return nil, err
+			}
 		}
 	}
 }

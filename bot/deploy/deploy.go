@@ -412,9 +412,8 @@ func (d *deployment) roll(ctx context.Context) *Failure {
 		d.em.step(StepRoll, StatusSkipped, "no service changes its image")
 		return nil
 	}
-	deadline, limit := d.deadline(d.timeouts.Rollout)
 	d.em.step(StepRoll, StatusStarted, "rolling %d service(s), %d at a time", len(d.moves), min(d.e.cfg.Concurrency, len(d.moves)))
-	results, touched, f, i := d.e.roll(ctx, d.t, StepRoll, d.moves, true, limit, deadline, d.em)
+	results, touched, f, i := d.e.roll(ctx, d.t, StepRoll, d.moves, true, d.timeouts.Rollout, d.total, d.em)
 	d.res.Services, d.touched = results, touched
 	if f != nil {
 		return &Failure{Step: StepRoll, Service: d.moves[i].name, Reason: f.reason, Events: f.events, cause: f.cause}
@@ -499,8 +498,9 @@ func (d *deployment) rollback(ctx context.Context) {
 		return
 	}
 	d.em.step(StepRollback, StatusStarted, "setting %d service(s) back to their rollback points", len(back))
+	// Not bounded by the deploy's total timeout: it may be what ran out.
 	timeout := d.timeouts.Rollout
-	results, _, _, _ := d.e.roll(ctx, d.t, StepRollback, back, false, timeout, d.e.now().Add(timeout), d.em)
+	results, _, _, _ := d.e.roll(ctx, d.t, StepRollback, back, false, timeout, d.e.now().Add(2*timeout), d.em)
 	rb := &RollbackResult{Services: results, Verified: true}
 	for _, r := range results {
 		if r.Status != StatusSucceeded {

@@ -163,24 +163,27 @@ func (e *Engine) now() time.Time { return e.cfg.Now() }
 var errTimedOut = errors.New("timed out")
 
 // poll calls check until it reports done or an error, sleeping interval
-// between calls, until deadline on the engine's clock: the last check is
-// made at the deadline. It returns errTimedOut when the deadline passed
-// first, and ctx's error when ctx ends.
+// between calls, until deadline on the engine's clock. It returns
+// errTimedOut only after a check made at or after the deadline failed, so
+// that a late wake-up (a slow call, a busy machine) never turns into a
+// timeout without a last look; and ctx's error when ctx ends.
 func (e *Engine) poll(ctx context.Context, deadline time.Time, interval time.Duration, check func(ctx context.Context) (done bool, err error)) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		at := e.now()
 		done, err := check(ctx)
 		if err != nil || done {
 			return err
 		}
-		left := deadline.Sub(e.now())
-		if left <= 0 {
+		if !at.Before(deadline) {
 			return errTimedOut
 		}
-		if err := e.cfg.Sleep(ctx, min(interval, left)); err != nil {
-			return err
+		if left := deadline.Sub(e.now()); left > 0 {
+			if err := e.cfg.Sleep(ctx, min(interval, left)); err != nil {
+				return err
+			}
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -35,7 +34,8 @@ var migrateCommand = []string{"alembic", "upgrade", "head"}
 // env is the inventory-management application of staging seeded in a
 // started ecsfake at v1.1.0, with v1.2.0's images pushed, and an engine
 // talking to it through the real SDK clients. The engine's clock is the
-// fake's manual clock and its Sleep advances it: nothing sleeps.
+// fake's manual clock and its Sleep advances it (see simClock): minutes
+// pass in milliseconds.
 type env struct {
 	f      *ecsfake.Fake
 	clock  *ecsfake.ManualClock
@@ -48,6 +48,8 @@ type env struct {
 
 	mu     sync.Mutex
 	events []deploy.Event
+	// onEvent, when set, sees every event as it is reported.
+	onEvent func(deploy.Event)
 }
 
 func newEnv(t *testing.T, opts ecsfake.Options, configure ...func(*deploy.Config)) *env {
@@ -72,7 +74,7 @@ func newEnv(t *testing.T, opts ecsfake.Options, configure ...func(*deploy.Config
 		Logs:        logs.NewFromConfig(cfg),
 		CloudWatch:  cloudwatch.NewFromConfig(cfg),
 		Now:         clock.Now,
-		Sleep:       sleeper(clock),
+		Sleep:       startSimClock(t, clock, f).Sleep,
 		Concurrency: 6,
 	}
 	for _, fn := range configure {
@@ -88,23 +90,93 @@ func newEnv(t *testing.T, opts ecsfake.Options, configure ...func(*deploy.Config
 	return e
 }
 
-// sleeper is a Sleep on the fake clock: it moves the clock to when the
-// caller wakes, unless another caller already moved it further. Pollers
-// sleeping side by side (the services of a roll) thus share the time they
-// sleep, as they would on a real clock, instead of adding it up.
-func sleeper(clock *ecsfake.ManualClock) func(context.Context, time.Duration) error {
-	var mu sync.Mutex
-	return func(ctx context.Context, d time.Duration) error {
-		if err := ctx.Err(); err != nil {
-			return err
+// simClock moves the fake clock as time passes for goroutines that poll:
+// a Sleep blocks until the clock reaches its wake time, and the clock moves
+// to the earliest wake time only once every poller is asleep, taken to be
+// when the fake has answered no call for a moment of real time. So the
+// services of a roll share the time they sleep, and one that the scheduler
+// starts late does not find the others' minutes gone.
+type simClock struct {
+	clock    *ecsfake.ManualClock
+	f        *ecsfake.Fake
+	mu       sync.Mutex
+	sleepers map[*sleeper]bool
+}
+
+type sleeper struct {
+	wake time.Time
+	done chan struct{}
+}
+
+// quiet is how long the fake must have answered no call before the clock moves.
+const quiet = time.Millisecond
+
+func startSimClock(t *testing.T, clock *ecsfake.ManualClock, f *ecsfake.Fake) *simClock {
+	c := &simClock{clock: clock, f: f, sleepers: map[*sleeper]bool{}}
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(stop); <-stopped })
+	go func() {
+		defer close(stopped)
+		calls := -1
+		tick := time.NewTicker(quiet)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if n := len(f.Calls()); n != calls {
+				calls = n
+				continue
+			}
+			c.wakeEarliest()
 		}
-		wake := clock.Now().Add(d)
-		runtime.Gosched() // let the other pollers reach their sleep
-		mu.Lock()
-		defer mu.Unlock()
-		if left := wake.Sub(clock.Now()); left > 0 {
-			clock.Advance(left)
+	}()
+	return c
+}
+
+// wakeEarliest moves the clock to the earliest wake time and wakes whoever
+// sleeps until then.
+func (c *simClock) wakeEarliest() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var earliest time.Time
+	for s := range c.sleepers {
+		if earliest.IsZero() || s.wake.Before(earliest) {
+			earliest = s.wake
 		}
+	}
+	if earliest.IsZero() {
+		return
+	}
+	if d := earliest.Sub(c.clock.Now()); d > 0 {
+		c.clock.Advance(d)
+	}
+	now := c.clock.Now()
+	for s := range c.sleepers {
+		if !s.wake.After(now) {
+			close(s.done)
+			delete(c.sleepers, s)
+		}
+	}
+}
+
+func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s := &sleeper{wake: c.clock.Now().Add(d), done: make(chan struct{})}
+	c.mu.Lock()
+	c.sleepers[s] = true
+	c.mu.Unlock()
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.sleepers, s)
+		c.mu.Unlock()
 		return ctx.Err()
 	}
 }
@@ -175,8 +247,11 @@ func (e *env) request(current *release.Release, next release.Release, id string)
 
 func (e *env) record(ev deploy.Event) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.events = append(e.events, ev)
+	e.mu.Unlock()
+	if e.onEvent != nil {
+		e.onEvent(ev)
+	}
 }
 
 func (e *env) recorded() []deploy.Event {

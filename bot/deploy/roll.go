@@ -34,13 +34,14 @@ func (f *rollFailure) Error() string { return f.reason }
 func (f *rollFailure) Unwrap() error { return f.cause }
 
 // roll sets every service of moves to its task definition, at most
-// Concurrency at once, and verifies each. With stopOnFailure (a roll
+// Concurrency at once, and verifies each: a service's deployment must end
+// within timeout of its UpdateService, and by end at the latest. With stopOnFailure (a roll
 // forward) the first failure stops the others, and a service not yet updated
 // is not touched; without it (a rollback) every service is set back
 // whatever the others do. touched reports, by index, the services an
 // UpdateService was sent for, answered or not: those a rollback must set
 // back.
-func (e *Engine) roll(ctx context.Context, t *Target, step Step, moves []move, stopOnFailure bool, timeout time.Duration, deadline time.Time, em *emitter) (results []ServiceResult, touched []bool, failed *rollFailure, failedAt int) {
+func (e *Engine) roll(ctx context.Context, t *Target, step Step, moves []move, stopOnFailure bool, timeout time.Duration, end time.Time, em *emitter) (results []ServiceResult, touched []bool, failed *rollFailure, failedAt int) {
 	results = make([]ServiceResult, len(moves))
 	touched = make([]bool, len(moves))
 	fails := make([]*rollFailure, len(moves))
@@ -56,7 +57,11 @@ func (e *Engine) roll(ctx context.Context, t *Target, step Step, moves []move, s
 			}
 			em.service(step, m.name, StatusStarted, m.to, "updating %s to %s", m.service, shortTD(m.to))
 			touched[i] = true
-			detail, err := e.update(ctx, t, m, timeout, deadline, em, step)
+			deadline, limit := e.now().Add(timeout), timeout
+			if end.Before(deadline) {
+				deadline, limit = end, end.Sub(e.now())
+			}
+			detail, err := e.update(ctx, t, m, limit, deadline, em, step)
 			if err != nil && ctx.Err() != nil && !errors.Is(err, errTimedOut) {
 				results[i].Status, results[i].Detail = StatusSkipped, "stopped: another service failed"
 				em.service(step, m.name, StatusSkipped, m.to, "stopped: another service failed")
