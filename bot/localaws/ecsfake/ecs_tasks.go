@@ -1,6 +1,7 @@
 package ecsfake
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -252,10 +253,42 @@ func (f *Fake) findTask(c *cluster, ref string) *task {
 	return nil
 }
 
-// runResult is what a RunTask call produced, kept per client token.
+// runResult is what a RunTask call produced, kept per client token with
+// the request's parameters: ECS answers a retry with the same token and the
+// same parameters with the original tasks, and one with other parameters
+// with ConflictException.
 type runResult struct {
 	tasks    []*task
 	failures []ecstypes.Failure
+	params   string
+}
+
+// maxClientToken is the longest RunTask client token ECS accepts: up to 64
+// ASCII characters in the range 33–126 (ECS API reference, "Ensuring
+// idempotency"). moto 5.2.1 ignores the token altogether.
+const maxClientToken = 64
+
+func validClientToken(tok string) bool {
+	if len(tok) > maxClientToken {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < 33 || tok[i] > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+// runParams is the fingerprint of a RunTask request's parameters that a
+// retry with the same client token must repeat (the region and zone aside).
+func runParams(in *ecs.RunTaskInput, td *taskDef, c *cluster) string {
+	in2 := *in
+	in2.ClientToken = nil
+	in2.Cluster = aws.String(c.arn)
+	in2.TaskDefinition = aws.String(td.arn())
+	b, _ := json.Marshal(&in2)
+	return string(b)
 }
 
 func opRunTask(f *Fake, r *request, now time.Time) (smithy.Serializable, error) {
@@ -309,10 +342,16 @@ func opRunTask(f *Fake, r *request, now time.Time) (smithy.Serializable, error) 
 		}
 	}
 
-	tokenKey := ""
+	tokenKey, params := "", runParams(&in, td, c)
 	if tok := aws.ToString(in.ClientToken); tok != "" {
+		if !validClientToken(tok) {
+			return nil, errf("InvalidParameterException", "clientToken must be at most %d ASCII characters in the range 33-126.", maxClientToken)
+		}
 		tokenKey = c.arn + "\x00" + tok
 		if prev, ok := f.tokens[tokenKey]; ok {
+			if prev.params != params {
+				return nil, errf("ConflictException", "The request could not be processed because of conflict in the current state of the resource: client token %s was used with other parameters.", tok)
+			}
 			out := &ecs.RunTaskOutput{Failures: prev.failures}
 			for _, t := range prev.tasks {
 				out.Tasks = append(out.Tasks, f.taskView(t, now))
@@ -340,7 +379,7 @@ func opRunTask(f *Fake, r *request, now time.Time) (smithy.Serializable, error) 
 		StartedBy:      aws.ToString(in.StartedBy),
 		ClientToken:    aws.ToString(in.ClientToken),
 	}
-	res := &runResult{}
+	res := &runResult{params: params}
 	for range count {
 		o := f.outcomeOf(run)
 		if o.PlacementFailure != "" {

@@ -240,6 +240,46 @@ func TestRunTaskClientTokenIsIdempotent(t *testing.T) {
 	}
 }
 
+func TestRunTaskClientTokenRules(t *testing.T) {
+	e, s := seeded(t, ecsfake.Options{})
+	run := func(token, taskDefinition string, command ...string) error {
+		in := &ecs.RunTaskInput{
+			Cluster:              aws.String(s.Cluster),
+			TaskDefinition:       aws.String(taskDefinition),
+			LaunchType:           ecstypes.LaunchTypeFargate,
+			NetworkConfiguration: network,
+			ClientToken:          aws.String(token),
+			Overrides:            &ecstypes.TaskOverride{ContainerOverrides: []ecstypes.ContainerOverride{{Name: aws.String("migrate"), Command: command}}},
+		}
+		_, err := e.ecs.RunTask(t.Context(), in)
+		return err
+	}
+	if err := run("deploy-7-migrate", s.Migration.TaskDefinition, "alembic", "upgrade", "head"); err != nil {
+		t.Fatal(err)
+	}
+	// The family resolves to the same revision: the same parameters.
+	if err := run("deploy-7-migrate", s.Migration.Family, "alembic", "upgrade", "head"); err != nil {
+		t.Errorf("same token, same parameters (family for its latest revision): %v", err)
+	}
+	tests := []struct {
+		name, token, code string
+		command           []string
+	}{
+		{"the same token with another command is ConflictException", "deploy-7-migrate", "ConflictException", []string{"alembic", "downgrade", "-1"}},
+		{"a token of 64 characters is accepted", strings.Repeat("a", 64), "", []string{"true"}},
+		{"a token over 64 characters is InvalidParameterException", strings.Repeat("a", 65), "InvalidParameterException", []string{"true"}},
+		{"a token with a space is InvalidParameterException", "deploy 7", "InvalidParameterException", []string{"true"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(tt.token, s.Migration.TaskDefinition, tt.command...)
+			if got := errorCode(err); got != tt.code {
+				t.Errorf("err = %v, want code %q", err, tt.code)
+			}
+		})
+	}
+}
+
 func TestRunTaskValidation(t *testing.T) {
 	e, s := seeded(t, ecsfake.Options{})
 	tests := []struct {
