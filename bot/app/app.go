@@ -14,9 +14,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/riverqueue/river"
 
 	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/deploy"
 	"github.com/gitops-bot/gitops/bot/github"
 	"github.com/gitops-bot/gitops/bot/jobs"
 	"github.com/gitops-bot/gitops/bot/metrics"
@@ -35,6 +40,10 @@ type Options struct {
 	Ready func(addr string)
 	// Version is shown in comments.
 	Version string
+	// AWS gives the AWS configuration of a region (the image registry of
+	// releases); default: the standard chain (environment, shared files,
+	// instance role), which honours AWS_ENDPOINT_URL.
+	AWS func(ctx context.Context, region string) (aws.Config, error)
 	// JobDone, when set, is told each job that ends: its kind, and whether
 	// it completed (false: it failed and may be retried). Tests and the demo
 	// wait on it instead of polling.
@@ -84,7 +93,20 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if tfo.Mirror == "" {
 		tfo.Mirror = cfg.ProviderMirror
 	}
-	deps := &jobs.Deps{Store: st, GitHub: jobs.AppGitHub{App: gh}, Config: cfg, TF: tfo, Logger: log, Version: opts.Version, Metrics: m}
+	awsFor := opts.AWS
+	if awsFor == nil {
+		awsFor = func(ctx context.Context, region string) (aws.Config, error) {
+			return awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+		}
+	}
+	deps := &jobs.Deps{Store: st, GitHub: jobs.AppGitHub{App: gh}, Config: cfg, TF: tfo, Logger: log, Version: opts.Version, Metrics: m,
+		Registry: func(ctx context.Context, region string) (jobs.Registry, error) {
+			c, err := awsFor(ctx, region)
+			if err != nil {
+				return nil, fmt.Errorf("AWS configuration for %s: %w", region, err)
+			}
+			return deploy.New(deploy.Config{ECS: ecs.NewFromConfig(c), ECR: ecr.NewFromConfig(c)})
+		}}
 	workers := river.NewWorkers()
 	jobs.Register(workers, deps)
 	w, err := st.StartWorkers(ctx, store.WorkerConfig{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/gitops-bot/gitops/bot/config"
 	"github.com/gitops-bot/gitops/bot/github/emulator"
@@ -115,7 +118,13 @@ func newWorld(t *testing.T, edit ...func(files map[string][]byte)) world {
 // start runs the App in this process against a new world.
 func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
 	t.Helper()
-	w := newWorld(t, edit...)
+	return startIn(t, newWorld(t, edit...), nil)
+}
+
+// startIn runs the App in this process against w; awsFor, when given, is
+// its AWS configuration (an AWS fake's).
+func startIn(t *testing.T, w world, awsFor func(context.Context, string) (aws.Config, error)) *harness {
+	t.Helper()
 	h := &harness{emu: w.emu, done: make(chan jobEvent, 100)}
 	runCtx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -123,6 +132,8 @@ func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
 	go func() {
 		exited <- Run(runCtx, w.cfg, Options{
 			TF:      w.tf,
+			AWS:     awsFor,
+			Logger:  testLogger(),
 			Ready:   func(addr string) { ready <- addr },
 			JobDone: func(kind string, completed bool) { h.done <- jobEvent{kind, completed} },
 		})
@@ -169,7 +180,7 @@ func (h *harness) sticky(number int) []emulator.Comment { return stickyOf(h.emu,
 func repoFiles(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, top := range []string{"environments", "terraform", "policy"} {
+	for _, top := range []string{"environments", "terraform", "policy", "releases"} {
 		err := filepath.WalkDir(filepath.Join("..", "..", top), func(p string, e fs.DirEntry, err error) error {
 			if err != nil || e.IsDir() || !e.Type().IsRegular() {
 				return err
@@ -453,4 +464,13 @@ func (h *harness) get(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// testLogger shows the App's logs when GITOPS_TEST_LOG is set (debugging a
+// test); otherwise they are discarded.
+func testLogger() *slog.Logger {
+	if os.Getenv("GITOPS_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
 }

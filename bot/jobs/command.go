@@ -116,6 +116,17 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 	}
 	switch cmd := cmd.(type) {
 	case command.Plan:
+		if tag, ok := strings.CutPrefix(pr.HeadRef, "release/"); ok && strings.HasPrefix(tag, "v") {
+			// A release pull request: check its images and the tag's checks again.
+			appRepo := d.Config.Releases.AppRepo
+			if appRepo == "" {
+				appRepo = repo
+			}
+			if err := d.Store.Enqueue(ctx, ReleasePRArgs{AppRepo: appRepo, Tag: tag, InstallationID: inst}); err != nil {
+				return "-1", "gitops could not queue the release check; try again."
+			}
+			return "+1", ""
+		}
 		err = d.Store.Enqueue(ctx, PlanArgs{Repo: repo, PR: number, InstallationID: inst, Envs: cmd.Envs, Requester: sender, Trigger: "comment"})
 		if err != nil {
 			return "-1", "gitops could not queue the plan; try again."

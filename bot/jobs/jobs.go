@@ -46,6 +46,16 @@ type Client interface {
 	DefaultBranch(ctx context.Context, repo string) (branch, cloneURL string, err error)
 	Token(ctx context.Context) (string, error)
 	FileContent(ctx context.Context, repo, ref, path string) ([]byte, error)
+	// Releases.
+	RefSHA(ctx context.Context, repo, ref string) (string, error)
+	EnsureBranch(ctx context.Context, repo, branch, sha string) (bool, error)
+	PutFile(ctx context.Context, repo, branch, path string, content []byte, message string) (string, error)
+	OpenPRFrom(ctx context.Context, repo, branch string) (*github.PR, error)
+	CreatePR(ctx context.Context, repo string, n github.NewPR) (*github.PR, error)
+	EditPR(ctx context.Context, repo string, number int, title, body string) error
+	AddLabels(ctx context.Context, repo string, number int, labels ...string) error
+	Compare(ctx context.Context, repo, base, head string) ([]github.Commit, error)
+	ChecksPassed(ctx context.Context, repo, ref string) (pending, failed []string, err error)
 }
 
 // AppGitHub adapts a github.App to GitHub.
@@ -68,6 +78,9 @@ type Deps struct {
 	Version string
 	// Metrics receives plan and apply durations; nil: none.
 	Metrics *metrics.Metrics
+	// Registry gives the image registry of a region (release pull
+	// requests); nil: releases are not handled.
+	Registry func(ctx context.Context, region string) (Registry, error)
 }
 
 // observe records how long a plan or an apply took.
@@ -89,6 +102,7 @@ func Register(workers *river.Workers, d *Deps) {
 	river.AddWorker(workers, &ApplyWorker{d: d})
 	river.AddWorker(workers, &ClosedWorker{d: d})
 	river.AddWorker(workers, &PruneWorker{d: d})
+	river.AddWorker(workers, &ReleasePRWorker{d: d})
 }
 
 // ForEvent is the work a webhook delivery starts: the jobs to enqueue in
@@ -105,6 +119,11 @@ func ForEvent(e *github.Event) []river.JobArgs {
 	case "issue_comment":
 		if e.Action == "created" && e.Number > 0 && !strings.HasSuffix(e.Sender, "[bot]") {
 			return []river.JobArgs{CommandArgs{DeliveryID: e.DeliveryID}}
+		}
+	case "push":
+		// A tag created (a deleted one's "after" is all zeros): maybe a release.
+		if tag, ok := strings.CutPrefix(e.Ref, "refs/tags/"); ok && strings.HasPrefix(tag, "v") && strings.Trim(e.HeadSHA, "0") != "" {
+			return []river.JobArgs{ReleasePRArgs{AppRepo: e.Repo, Tag: tag, SHA: e.HeadSHA, InstallationID: e.InstallationID}}
 		}
 	case "check_run":
 		if e.Action == "requested_action" && e.Ref == "apply" && e.Number > 0 {

@@ -29,6 +29,10 @@ func TestForEvent(t *testing.T) {
 		{"the Apply button applies", github.Event{Kind: "check_run", Action: "requested_action", Ref: "apply", Repo: "a/b", Number: 1, HeadSHA: sha, Sender: "bob", InstallationID: 9},
 			[]river.JobArgs{ApplyArgs{Repo: "a/b", PR: 1, InstallationID: 9, Requester: "bob", HeadSHA: sha, Via: "the Apply button"}}},
 		{"another button does nothing", github.Event{Kind: "check_run", Action: "requested_action", Ref: "other", Repo: "a/b", Number: 1}, nil},
+		{"a pushed tag may be a release", github.Event{Kind: "push", Ref: "refs/tags/v1.2.0", Repo: "a/app", HeadSHA: sha, InstallationID: 9},
+			[]river.JobArgs{ReleasePRArgs{AppRepo: "a/app", Tag: "v1.2.0", SHA: sha, InstallationID: 9}}},
+		{"a deleted tag is not", github.Event{Kind: "push", Ref: "refs/tags/v1.2.0", Repo: "a/app", HeadSHA: "0000000000000000000000000000000000000000"}, nil},
+		{"a pushed branch is not", github.Event{Kind: "push", Ref: "refs/heads/main", Repo: "a/app", HeadSHA: sha}, nil},
 		{"a review starts nothing (approval is checked at apply)", github.Event{Kind: "pull_request_review", Action: "submitted", Repo: "a/b", Number: 1}, nil},
 	}
 	for _, tt := range tests {

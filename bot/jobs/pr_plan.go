@@ -76,6 +76,15 @@ func (w *PlanWorker) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 	claimant := fmt.Sprintf("job:%d", job.ID)
 	comment := report.PRComment{Repo: a.Repo, PR: a.PR, HeadSHA: pr.HeadSHA, Version: d.Version, UpdatedAt: time.Now().UTC()}
 
+	files, err := c.ChangedFiles(ctx, a.Repo, a.PR)
+	if err != nil {
+		return err
+	}
+	if a.Requester == "" && !slices.ContainsFunc(files, func(f string) bool {
+		return strings.HasPrefix(f, "environments/") || strings.HasPrefix(f, "terraform/")
+	}) {
+		return nil // nothing to plan (a release pull request, docs): not a word
+	}
 	if why, err := d.untrusted(ctx, c, a.Repo, pr, a.Requester); err != nil {
 		return err
 	} else if why != "" {
@@ -97,10 +106,6 @@ func (w *PlanWorker) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 		comment.Notice = "gitops cannot plan this commit: " + links.Error()
 		return d.postSticky(ctx, c, a.Repo, a.PR, claimant, report.PRCommentMarkdown(comment))
 	case err != nil:
-		return err
-	}
-	files, err := c.ChangedFiles(ctx, a.Repo, a.PR)
-	if err != nil {
 		return err
 	}
 	base := pipeline.New(pipeline.Config{Dir: co.head})
