@@ -356,7 +356,7 @@ func (d *deployment) register(ctx context.Context) *Failure {
 		d.migrationTD = rev.def
 		d.em.emit(Event{Step: StepRegister, Status: StatusProgress, TaskDefinition: rev.arn(), Message: "migration: " + revisionMessage(rev, image)})
 	}
-	d.em.step(StepRegister, StatusSucceeded, "")
+	d.em.step(StepRegister, StatusSucceeded, "revisions ready")
 	return nil
 }
 

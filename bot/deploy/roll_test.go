@@ -168,3 +168,46 @@ func TestServiceDeploymentsVerifyTheRoll(t *testing.T) {
 		t.Errorf("ListServiceDeployments calls = %d, want 0", n)
 	}
 }
+
+func TestTotalTimeoutEndsTheRollAndRollsBack(t *testing.T) {
+	e := newEnv(t, ecsfake.Options{})
+	current, next := e.releases()
+	// The migration takes 1m30s and a rollout 3m: 4m in total is not enough.
+	next.Timeouts.Total = 4 * time.Minute
+	res, err := e.engine.Deploy(t.Context(), e.request(&current, next, "gh-deployment-30"))
+	f := stepError(t, err).Failure
+	if f.Step != deploy.StepRoll || !strings.Contains(f.Reason, "did not finish within") {
+		t.Fatalf("failure %s, want the roll timed out", f)
+	}
+	if res.Rollback == nil || !res.Rollback.Verified {
+		t.Fatalf("rollback %+v, want it verified although the deploy's time ran out", res.Rollback)
+	}
+	e.onRevision(t, e.seededRevisions())
+}
+
+func TestRetriedDeployRollsBackToTheFirstAttemptsPoints(t *testing.T) {
+	e := newEnv(t, ecsfake.Options{})
+	current, next := e.releases()
+	// A first attempt rolled every service and died before its checks.
+	first, err := e.engine.Deploy(t.Context(), e.request(&current, next, "gh-deployment-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The retry finds the services on the new revisions; a smoke check fails.
+	e.f.SetImageBehaviour("inventory-management/ui:v1.2.0", ecsfake.Behaviour{SmokeStatus: map[string]int{"/": 502}})
+	req := e.request(&current, next, "gh-deployment-31")
+	req.RollbackTo = first.RollbackPoints
+	res, err := e.engine.Deploy(t.Context(), req)
+	if f := stepError(t, err).Failure; f.Step != deploy.StepSmoke {
+		t.Fatalf("failure %s, want the smoke step", f)
+	}
+	if res.Rollback == nil || !res.Rollback.Verified {
+		t.Fatalf("rollback %+v", res.Rollback)
+	}
+	e.onRevision(t, e.seededRevisions())
+	for name, p := range res.RollbackPoints {
+		if p != e.seeded.Services[name].TaskDefinition {
+			t.Errorf("%s: rollback point %s, want the first attempt's %s", name, short(p), short(e.seeded.Services[name].TaskDefinition))
+		}
+	}
+}

@@ -192,3 +192,44 @@ func TargetFromOutputs(env string, outputs map[string]json.RawMessage) (*Target,
 	}
 	return t, nil
 }
+
+// ParseOutputs reads a stack's outputs from what `terraform output -json`
+// prints (each output an object with its "value", "type" and "sensitive")
+// or from a plain object of output values, and returns the values for
+// TargetFromOutputs. Sensitive outputs are left out.
+func ParseOutputs(data []byte) (map[string]json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("stack outputs: %w", err)
+	}
+	if doc == nil {
+		return nil, errors.New("stack outputs: not a JSON object")
+	}
+	out := make(map[string]json.RawMessage, len(doc))
+	wrapped := len(doc) > 0
+	for _, raw := range doc {
+		var meta struct {
+			Value json.RawMessage `json:"value"`
+			Type  json.RawMessage `json:"type"`
+		}
+		if json.Unmarshal(raw, &meta) != nil || meta.Value == nil || meta.Type == nil {
+			wrapped = false
+			break
+		}
+	}
+	for name, raw := range doc {
+		if !wrapped {
+			out[name] = raw
+			continue
+		}
+		var meta struct {
+			Value     json.RawMessage `json:"value"`
+			Sensitive bool            `json:"sensitive"`
+		}
+		_ = json.Unmarshal(raw, &meta) // checked above
+		if !meta.Sensitive {
+			out[name] = meta.Value
+		}
+	}
+	return out, nil
+}

@@ -108,3 +108,47 @@ func TestTargetValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOutputs(t *testing.T) {
+	wrapped := `{
+  "cluster_name": {"sensitive": false, "type": "string", "value": "staging-inventory"},
+  "db_password": {"sensitive": true, "type": "string", "value": "hunter2"},
+  "private_subnet_ids": {"sensitive": false, "type": ["tuple", ["string"]], "value": ["subnet-0a"]}
+}`
+	got, err := deploy.ParseOutputs([]byte(wrapped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got["cluster_name"]) != `"staging-inventory"` || string(got["private_subnet_ids"]) != `["subnet-0a"]` {
+		t.Errorf("values %s", got)
+	}
+	if _, ok := got["db_password"]; ok {
+		t.Error("a sensitive output was kept")
+	}
+	plain, err := deploy.ParseOutputs([]byte(stackOutputs))
+	if err != nil || string(plain["cluster_name"]) != `"staging-inventory"` {
+		t.Errorf("plain values: %v %s", err, plain["cluster_name"])
+	}
+	for _, bad := range []string{``, `[]`, `null`, `{"a":`} {
+		if _, err := deploy.ParseOutputs([]byte(bad)); err == nil {
+			t.Errorf("ParseOutputs(%q) accepted it", bad)
+		}
+	}
+}
+
+func FuzzTargetFromOutputs(f *testing.F) {
+	f.Add([]byte(stackOutputs))
+	f.Add([]byte(`{"cluster_name": {"type": "string", "value": 1}}`))
+	f.Add([]byte(`{"spec": {"services": {"ui": {"public": "yes"}}}, "ecr_repository_urls": {"a": "x/y", "b": "z/y"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		outs, err := deploy.ParseOutputs(data)
+		if err != nil {
+			return
+		}
+		target, err := deploy.TargetFromOutputs("staging", outs)
+		if err != nil {
+			return
+		}
+		_ = target.Validate()
+	})
+}

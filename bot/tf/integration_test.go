@@ -214,6 +214,21 @@ func TestStagingAppliesAndReplansClean(t *testing.T) {
 	if reloaded, err := tf.LoadPlan(again.File); err != nil || reloaded.JSONFile == "" {
 		t.Fatalf("rendered JSON not recorded with the plan: %v %+v", err, reloaded)
 	}
+
+	// The outputs the release engine builds its target from.
+	outs, err := r.Outputs(context.Background(), "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var families map[string]string
+	if err := json.Unmarshal(outs["task_definition_families"], &families); err != nil || families["api-gateway"] != "staging-inventory-api-gateway" {
+		t.Errorf("task_definition_families = %s (%v)", outs["task_definition_families"], err)
+	}
+	for _, name := range []string{"cluster_name", "migration_task_family", "private_subnet_ids", "ecs_security_group_id", "ecr_repository_urls", "alb_dns_name", "spec"} {
+		if len(outs[name]) == 0 {
+			t.Errorf("output %s is missing", name)
+		}
+	}
 }
 
 func TestDevScaleDownLifecycle(t *testing.T) {
