@@ -118,7 +118,10 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		// process that died (a crash, SIGKILL): it is run again. Its effects
 		// are idempotent, so a run that did finish something repeats nothing.
 		RescueStuckJobsAfter: cfg.JobTimeout + time.Minute,
-		Logger:               log,
+		// A webhook's job starts within a fifth of a second (River's default
+		// poll is a second; SQLite has no notifications to wake workers).
+		FetchPollInterval: 200 * time.Millisecond,
+		Logger:            log,
 	})
 	if err != nil {
 		return err

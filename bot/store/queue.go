@@ -29,6 +29,9 @@ type WorkerConfig struct {
 	// taken as orphaned (its process died) and run again; default River's
 	// (an hour, or JobTimeout plus an hour).
 	RescueStuckJobsAfter time.Duration
+	// FetchPollInterval is how often workers look for new jobs when nothing
+	// tells them (SQLite has no notifications); default River's (1 s).
+	FetchPollInterval time.Duration
 	// SoftStopTimeout is how long Stop lets running jobs finish before it
 	// cancels them; default: no limit.
 	SoftStopTimeout time.Duration
@@ -127,6 +130,7 @@ func (q *queue[TTx]) StartWorkers(ctx context.Context, cfg WorkerConfig) (Worker
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		SoftStopTimeout:      cfg.SoftStopTimeout,
+		FetchPollInterval:    cfg.FetchPollInterval,
 		Logger:               logger,
 	})
 	if err != nil {
