@@ -148,6 +148,9 @@ func (d *Deps) runner(repo string, pr int, checkout string) (*tf.Runner, error) 
 	if opts.PluginCacheDir == "" {
 		opts.PluginCacheDir = filepath.Join(d.Config.DataDir, "plugin-cache")
 	}
+	if opts.InitCache == "" {
+		opts.InitCache = filepath.Join(d.Config.DataDir, "repos", filepath.FromSlash(repo), "tf-init")
+	}
 	return tf.New(opts)
 }
 

@@ -541,3 +541,57 @@ func noSecretIn(t *testing.T, where string, text []byte, secrets map[string]stri
 		}
 	}
 }
+
+// TestAnEnvironmentInitialisedOnceIsNotInitialisedAgainFromTheSameInputs:
+// runners of other working directories (the App's pull requests) sharing
+// an init cache copy the first one's init instead of running terraform
+// init, unless their terraform tree differs.
+func TestAnEnvironmentInitialisedOnceIsNotInitialisedAgainFromTheSameInputs(t *testing.T) {
+	ctx := context.Background()
+	_, emu := newRunner(t) // the emulator, reset and bootstrapped
+	src := sources[t.Name()]
+	cache := t.TempDir()
+	runner := func(source string) (*tf.Runner, string) {
+		work := t.TempDir()
+		r, err := tf.New(tf.Options{
+			SourceDir: source, WorkDir: work, InitCache: cache, PluginCacheDir: filepath.Join(cache, "..", "plugins"),
+			Backend: tf.Backend{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region, Endpoint: emu.Endpoint()},
+			Env:     emu.Env(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, filepath.Join(work, "envs", "dev", "terraform", "stack", ".terraform")
+	}
+	first, _ := runner(src)
+	if _, err := first.State(ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	// Mark the cached init: a directory that copies it has the mark; one
+	// that runs terraform init does not.
+	if err := os.WriteFile(filepath.Join(cache, "dev", "stack", ".terraform", "copied-from-cache"), nil, 0o600); err != nil {
+		t.Fatalf("the first init was not cached: %v", err)
+	}
+	second, dotTerraform := runner(src)
+	if _, err := second.State(ctx, "dev"); err != nil {
+		t.Fatalf("state through the copied init: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dotTerraform, "copied-from-cache")); err != nil {
+		t.Fatalf("the second directory ran terraform init instead of copying the cached one: %v", err)
+	}
+
+	edited := t.TempDir()
+	if err := os.CopyFS(edited, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(edited, "stack", "extra.tf"), []byte("# another tree\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third, dotTerraform := runner(edited)
+	if _, err := third.State(ctx, "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dotTerraform, "copied-from-cache")); !os.IsNotExist(err) {
+		t.Fatalf("a directory with another terraform tree used the cached init (%v)", err)
+	}
+}

@@ -47,6 +47,11 @@ type Options struct {
 	// of many checkouts (the App's, one per pull request) share one, and
 	// their inits take turns on a lock beside it.
 	PluginCacheDir string
+	// InitCache, when set, lets a new working directory of an environment
+	// skip terraform init when another was initialised from the same
+	// terraform tree, backend and CLI config (see initcache.go); the App
+	// shares one per repository between its pull requests' runners.
+	InitCache string
 }
 
 // Runner plans and applies terraform/stack per environment. It is safe for

@@ -233,8 +233,17 @@ func (r *Runner) prepare(ctx context.Context, w workdir, out, wait io.Writer) (*
 	if _, statErr := os.Stat(filepath.Join(w.stackDir(), ".terraform", "terraform.tfstate")); statErr == nil && string(prev) == hash.init {
 		return p, nil
 	}
-	if err := r.init(ctx, tf, wait, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false)); err != nil {
-		return nil, fmt.Errorf("terraform init %s: %w", w.env, err)
+	cached, err := r.initFromCache(ctx, w, hash.init)
+	if err != nil {
+		return nil, err
+	}
+	if !cached {
+		if err := r.init(ctx, tf, wait, tfexec.BackendConfig(w.backendFile()), tfexec.Reconfigure(true), tfexec.Upgrade(false)); err != nil {
+			return nil, fmt.Errorf("terraform init %s: %w", w.env, err)
+		}
+		if err := r.saveToCache(ctx, w, hash.init); err != nil && wait != nil {
+			fmt.Fprintf(wait, "note: %v (the next working directory of %s runs terraform init)\n", err, w.env)
+		}
 	}
 	if err := os.WriteFile(w.initHashFile(), []byte(hash.init), 0o644); err != nil {
 		return nil, fmt.Errorf("record init: %w", err)
