@@ -13,6 +13,7 @@ import (
 
 	"github.com/gitops-bot/gitops/bot/command"
 	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/github"
 	"github.com/gitops-bot/gitops/bot/report"
 	"github.com/gitops-bot/gitops/bot/store"
 )
@@ -138,6 +139,8 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 			return "-1", "gitops could not queue the apply; try again."
 		}
 		return "", "" // the apply job reacts when it is done
+	case command.Deploy:
+		return d.deployNow(ctx, c, inst, repo, pr, sender, commentID, cmd)
 	case command.ApprovePolicy:
 		return d.approvePolicy(ctx, c, inst, repo, number, sender, commentID, cmd)
 	case command.Unlock:
@@ -177,4 +180,49 @@ func (d *Deps) unlock(ctx context.Context, repo string, pr int, envs []string) (
 		}
 	}
 	return out, nil
+}
+
+// deployNow deploys the releases a merged pull request changed at once,
+// inside a freeze window: a maintainer's override, recorded in the deploy's
+// comment, its run and its GitHub deployment. The deploy job reacts on the
+// comment when it is done.
+func (d *Deps) deployNow(ctx context.Context, c Client, inst int64, repo string, pr *github.PR, sender string, commentID int64, cmd command.Deploy) (outcome, reply string) {
+	refuse := func(why, fix string) (string, string) {
+		return "-1", "@" + sender + " " + report.RefusalMarkdown(cmd.String(), why, fix)
+	}
+	if !pr.Merged {
+		return refuse("the pull request is not merged; `/deploy --now` deploys a merged release that waits for a freeze window to end", "merge it: merging deploys the release, or waits for the freeze window to end")
+	}
+	if d.Engine == nil {
+		return refuse("this gitops deploys no releases (no release engine is configured)", "")
+	}
+	files, err := c.ChangedFiles(ctx, repo, pr.Number)
+	if err != nil {
+		return "-1", "gitops could not list the files of this pull request; try again."
+	}
+	envs := releaseEnvs(files)
+	if len(envs) == 0 {
+		return refuse("the pull request changes no `releases/<env>.yaml`, so it deploys nothing", "")
+	}
+	var jobs []river.JobArgs
+	var done []string
+	for _, env := range envs {
+		a := DeployArgs{Repo: repo, PR: pr.Number, Env: env, MergeSHA: pr.MergeCommitSHA, BaseSHA: pr.BaseSHA, InstallationID: inst, NowBy: sender, CommentID: commentID}
+		run, ok, err := d.findRun(ctx, store.RunFilter{Repo: repo, PR: pr.Number, Env: env, Kind: store.RunDeploy}, deployKey(a))
+		if err != nil {
+			return "-1", "gitops could not read its deploys; try again."
+		}
+		if ok {
+			done = append(done, fmt.Sprintf("%s (run %d, %s)", env, run.ID, run.Status))
+			continue
+		}
+		jobs = append(jobs, a)
+	}
+	if len(jobs) == 0 {
+		return "+1", "Nothing to deploy now: the merge is already deployed, or being deployed, to " + strings.Join(done, ", ") + "."
+	}
+	if err := d.Store.Enqueue(ctx, jobs...); err != nil {
+		return "-1", "gitops could not queue the deploy; try again."
+	}
+	return "", ""
 }
