@@ -57,8 +57,8 @@ type Options struct {
 	// branch.
 	Outputs func(ctx context.Context, env string) (map[string]json.RawMessage, error)
 	// JobDone, when set, is told each job that ends: its kind, and whether
-	// it completed (false: it failed and may be retried). Tests and the demo
-	// wait on it instead of polling.
+	// it completed (false: it failed and may be retried, or it was snoozed
+	// to run again later). Tests and the demo wait on it instead of polling.
 	JobDone func(kind string, completed bool)
 }
 
@@ -138,7 +138,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err
 	}
 	if opts.JobDone != nil {
-		events, cancel := w.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+		events, cancel := w.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobSnoozed)
 		defer cancel()
 		go func() {
 			for ev := range events {
