@@ -350,3 +350,112 @@ func TestAMergeInsideAFreezeWindowWaitsUntilAMaintainerSaysDeployNow(t *testing.
 		}
 	}
 }
+
+// seedCommands are the commands of staging's seed steps, in file order.
+var seedCommands = []string{"python scripts/setup_default_roles.py", "python scripts/reseed_complete_inventory.py", "python scripts/generate_movements.py"}
+
+// seedTasks are the commands of the one-off tasks started so far.
+func (r *releaseWorld) seedTasks() []string {
+	var out []string
+	for _, c := range r.fake.CallsTo("RunTask") {
+		if c.Err == "" && strings.HasPrefix(c.Params["command"], "python ") {
+			out = append(out, c.Params["command"])
+		}
+	}
+	return out
+}
+
+// seedComment is the bot's answer to the /seed comment id.
+func (r *releaseWorld) seedComment(t *testing.T, pr int, id int64) emulator.Comment {
+	t.Helper()
+	for _, c := range r.emu.Comments(repo, pr) {
+		if strings.HasPrefix(c.Body, report.SeedCommentMarker(id)+"\n") {
+			return c
+		}
+	}
+	t.Fatalf("no answer to /seed comment %d on #%d: %+v", id, pr, r.emu.Comments(repo, pr))
+	return emulator.Comment{}
+}
+
+func TestSeedRunsTheStepsInOrderAndStopsAtAFailingOne(t *testing.T) {
+	ctx := context.Background()
+	r := startRelease(t)
+	if _, err := r.emu.Push(ctx, repo, "alice", "docs", map[string][]byte{"README.md": []byte("seeding staging\n")}, "docs: seeding"); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := r.emu.OpenPR(ctx, repo, "alice", "docs", "main", "Seed staging", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := func(user, body string) *emulator.Comment {
+		t.Helper()
+		c, err := r.emu.Comment(ctx, repo, user, pr.Number, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.wait(t, "command")
+		return c
+	}
+	reactions := func(id int64) string {
+		for _, c := range r.emu.Comments(repo, pr.Number) {
+			if c.ID == id {
+				var out []string
+				for _, x := range c.Reactions {
+					out = append(out, x.Content)
+				}
+				return strings.Join(out, ",")
+			}
+		}
+		return ""
+	}
+
+	t.Run("a read-only user is refused", func(t *testing.T) {
+		c := seed("carol", "/seed staging")
+		cs := r.emu.Comments(repo, pr.Number)
+		if last := cs[len(cs)-1].Body; !strings.Contains(last, "needs the write role") {
+			t.Fatalf("reply to carol's /seed: %s", last)
+		}
+		if got := reactions(c.ID); got != "eyes,-1" {
+			t.Errorf("reactions %q, want eyes,-1", got)
+		}
+		if tasks := r.seedTasks(); len(tasks) != 0 {
+			t.Fatalf("tasks started: %v", tasks)
+		}
+	})
+
+	t.Run("every step runs, in the order of the file", func(t *testing.T) {
+		c := seed("alice", "/seed staging")
+		r.wait(t, "seed")
+		if got := r.seedTasks(); strings.Join(got, "|") != strings.Join(seedCommands, "|") {
+			t.Fatalf("seed tasks %v, want %v", got, seedCommands)
+		}
+		answer := r.seedComment(t, pr.Number, c.ID)
+		for _, want := range []string{"✅ **Seeded** staging: 3 steps", "| `roles` | ✅ passed |", "| `inventory` | ✅ passed |", "| `movements` | ✅ passed |"} {
+			if !strings.Contains(answer.Body, want) {
+				t.Errorf("the answer lacks %q:\n%s", want, answer.Body)
+			}
+		}
+		if got := reactions(c.ID); got != "eyes,+1" {
+			t.Errorf("reactions %q, want eyes,+1", got)
+		}
+	})
+
+	t.Run("a failing step stops the rest and shows its log", func(t *testing.T) {
+		r.fake.SetTaskOutcome(strings.Fields(seedCommands[1]), ecsfake.TaskOutcome{ExitCode: 1, Logs: []string{"Seeding 1200 items…", `psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint "items_sku_key"`}})
+		before := len(r.seedTasks())
+		c := seed("alice", "/seed movements inventory roles")
+		r.wait(t, "seed")
+		if got := r.seedTasks()[before:]; strings.Join(got, "|") != strings.Join(seedCommands[:2], "|") {
+			t.Fatalf("seed tasks %v, want roles then inventory, then nothing", got)
+		}
+		answer := r.seedComment(t, pr.Number, c.ID)
+		for _, want := range []string{"at step `inventory`", "| `inventory` | ❌ failed |", "| `movements` | · not run |", "items_sku_key"} {
+			if !strings.Contains(answer.Body, want) {
+				t.Errorf("the answer lacks %q:\n%s", want, answer.Body)
+			}
+		}
+		if got := reactions(c.ID); got != "eyes,-1" {
+			t.Errorf("reactions %q, want eyes,-1", got)
+		}
+	})
+}

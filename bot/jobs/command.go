@@ -18,7 +18,7 @@ import (
 	"github.com/gitops-bot/gitops/bot/store"
 )
 
-// CommandArgs handles a comment on a pull request.
+// CommandArgs handles a comment on a pull request (or /seed on an issue).
 type CommandArgs struct {
 	DeliveryID string `json:"delivery_id"`
 }
@@ -50,12 +50,22 @@ func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) e
 	}
 	repo, number := ev.GetRepo().GetFullName(), ev.GetIssue().GetNumber()
 	sender, commentID := ev.GetSender().GetLogin(), ev.GetComment().GetID()
-	if !ev.GetIssue().IsPullRequest() {
-		return nil // commands act on pull requests (/seed on issues comes with releases)
-	}
+	c := d.GitHub.Client(ev.GetInstallation().GetID())
 	cmd, perr := command.Parse(ev.GetComment().GetBody(), command.Options{})
 	if errors.Is(perr, command.ErrNotCommand) {
 		return nil
+	}
+	if seed, ok := cmd.(command.Seed); ok && len(seed.Steps) > 0 && seed.Env == "" {
+		// Read again knowing the environments, so that the first word names
+		// one (/seed staging roles).
+		envs, err := d.releaseEnvironments(ctx, c, repo)
+		if err != nil {
+			return err
+		}
+		cmd, perr = command.Parse(ev.GetComment().GetBody(), command.Options{Envs: envs})
+	}
+	if _, ok := cmd.(command.Seed); !ok && !ev.GetIssue().IsPullRequest() {
+		return nil // on an issue, only /seed is a command
 	}
 	// A comment is answered once, however often it is delivered or the job retried.
 	run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunKind("command"), Repo: repo, PR: number, JobID: job.ID, Key: "comment:" + fmt.Sprint(commentID)})
@@ -65,7 +75,6 @@ func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) e
 	if !started && !resumed(run, job.ID) {
 		return nil // answered, or being answered, by another delivery's job
 	}
-	c := d.GitHub.Client(ev.GetInstallation().GetID())
 	if err := c.React(ctx, repo, commentID, "eyes"); err != nil {
 		return err
 	}
@@ -110,6 +119,9 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 	}
 	if !config.AllowsRole(role, least) {
 		return "-1", "@" + sender + " " + report.RefusalMarkdown(cmd.String(), fmt.Sprintf("it needs the %s role on %s; @%s has %s", least, repo, sender, role), fmt.Sprintf("ask someone with the %s role, or an admin to change `permissions.%s` in gitops' configuration", least, cmd.Name()))
+	}
+	if seed, ok := cmd.(command.Seed); ok {
+		return d.seedCommand(ctx, inst, repo, number, sender, commentID, seed)
 	}
 	pr, err := c.PullRequest(ctx, repo, number)
 	if err != nil {
@@ -225,4 +237,25 @@ func (d *Deps) deployNow(ctx context.Context, c Client, inst int64, repo string,
 		return "-1", "gitops could not queue the deploy; try again."
 	}
 	return "", ""
+}
+
+// releaseEnvironments are the environments with a release file on the
+// default branch (releases/<env>.yaml).
+func (d *Deps) releaseEnvironments(ctx context.Context, c Client, repo string) ([]string, error) {
+	branch, _, err := c.DefaultBranch(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	names, err := c.ListDir(ctx, repo, branch, "releases")
+	if errors.Is(err, github.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, n := range names {
+		files = append(files, "releases/"+n)
+	}
+	return releaseEnvs(files), nil
 }

@@ -115,6 +115,7 @@ func Register(workers *river.Workers, d *Deps) {
 	river.AddWorker(workers, &PruneWorker{d: d})
 	river.AddWorker(workers, &ReleasePRWorker{d: d})
 	river.AddWorker(workers, &DeployWorker{d: d})
+	river.AddWorker(workers, &SeedWorker{d: d})
 }
 
 // ForEvent is the work a webhook delivery starts: the jobs to enqueue in
