@@ -23,8 +23,8 @@ import (
 type SeedArgs struct {
 	Repo string `json:"repo"`
 	// Number is the pull request or issue the /seed comment is on.
-	Number         int   `json:"number"`
-	InstallationID int64 `json:"installation_id"`
+	Number         int    `json:"number"`
+	InstallationID int64  `json:"installation_id"`
 	Env            string `json:"env"`
 	// Steps are the seed steps asked for; none: every one.
 	Steps []string `json:"steps,omitempty"`
