@@ -326,3 +326,74 @@ func TestSeedOrder(t *testing.T) {
 		t.Error("a release without seed steps: no error")
 	}
 }
+
+// Permission, DefaultBranch and ListDir, for the command job.
+func (f *fakeGitHub) Permission(_ context.Context, _, user string) (string, error) {
+	return map[string]string{"alice": "write", "carol": "read"}[user], nil
+}
+
+func (f *fakeGitHub) DefaultBranch(context.Context, string) (string, string, error) {
+	return "main", "https://github.com/acme/infra.git", nil
+}
+
+func (f *fakeGitHub) ListDir(_ context.Context, _, ref, dir string) ([]string, error) {
+	if ref != "main" || dir != "releases" {
+		return nil, github.ErrNotFound
+	}
+	return []string{"dev.yaml", "schema.json", "staging.yaml"}, nil
+}
+
+func TestSeedIsTheOneCommandOnAnIssue(t *testing.T) {
+	ctx := context.Background()
+	d, gh, _ := deployDeps(t)
+	w := &CommandWorker{d: d}
+	// An issue (no pull_request links), commented by user.
+	comment := func(id int64, user, body string) {
+		t.Helper()
+		payload, _ := json.Marshal(map[string]any{
+			"action": "created", "repository": map[string]any{"full_name": "acme/infra"}, "installation": map[string]any{"id": 1},
+			"issue": map[string]any{"number": 12}, "sender": map[string]any{"login": user},
+			"comment": map[string]any{"id": id, "body": body},
+		})
+		del := store.Delivery{ID: fmt.Sprint("d", id), Event: "issue_comment", Action: "created", Repo: "acme/infra", Number: 12, CommentID: id, Payload: payload}
+		if _, err := d.Store.RecordDelivery(ctx, del); err != nil {
+			t.Fatal(err)
+		}
+		job := &river.Job[CommandArgs]{JobRow: &rivertype.JobRow{ID: id}, Args: CommandArgs{DeliveryID: del.ID}}
+		if err := w.Work(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seeds := func() int64 {
+		t.Helper()
+		counts, err := d.Store.JobCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for _, c := range counts {
+			if c.Kind == "seed" {
+				n += c.Count
+			}
+		}
+		return n
+	}
+
+	comment(1, "alice", "/plan staging")
+	if len(gh.comments) != 0 || seeds() != 0 {
+		t.Fatalf("/plan on an issue: %d comments, %d seeds; want it ignored", len(gh.comments), seeds())
+	}
+	comment(2, "carol", "/seed staging")
+	if seeds() != 0 || len(gh.comments) != 1 {
+		t.Fatalf("/seed by a reader: %d seeds, %d replies", seeds(), len(gh.comments))
+	}
+	for _, body := range gh.comments {
+		if !strings.Contains(body, "needs the write role") {
+			t.Errorf("reply to a reader's /seed: %s", body)
+		}
+	}
+	comment(3, "alice", "/seed staging roles")
+	if seeds() != 1 {
+		t.Fatalf("/seed staging roles by a writer: %d seed jobs, want 1", seeds())
+	}
+}
