@@ -88,6 +88,13 @@ func (w *DeployWorker) Work(ctx context.Context, job *river.Job[DeployArgs]) err
 	if run, ok, err := d.findRun(ctx, store.RunFilter{Repo: a.Repo, PR: a.PR, Env: a.Env, Kind: store.RunDeploy}, deployKey(a)); err != nil {
 		return err
 	} else if ok && !resumed(run, job.ID) {
+		if run.Status != store.RunRunning {
+			// Finished: its lock goes, should the job that ran it have
+			// stopped before releasing it.
+			if _, err := d.Store.Unlock(ctx, a.Repo, a.Env, deployHolder(a.MergeSHA)); err != nil {
+				return err
+			}
+		}
 		log.Info("the merge is deployed, or being deployed, by another job", "run", run.ID, "status", run.Status)
 		return nil
 	}
@@ -211,7 +218,8 @@ func (w *DeployWorker) Work(ctx context.Context, job *river.Job[DeployArgs]) err
 		return err
 	}
 	if err := post(ctx); err != nil {
-		return err
+		// The run is finished: a retry would not post again.
+		log.Warn("deploy comment", "err", err)
 	}
 	if a.CommentID != 0 {
 		reaction := "+1"

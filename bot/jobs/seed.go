@@ -63,6 +63,11 @@ func (w *SeedWorker) Work(ctx context.Context, job *river.Job[SeedArgs]) error {
 	if run, ok, err := d.findRun(ctx, store.RunFilter{Repo: a.Repo, PR: a.Number, Env: a.Env, Kind: store.RunSeed}, seedKey(a)); err != nil {
 		return err
 	} else if ok && !resumed(run, job.ID) {
+		if run.Status != store.RunRunning {
+			if _, err := d.Store.Unlock(ctx, a.Repo, a.Env, seedHolder(a.CommentID)); err != nil {
+				return err
+			}
+		}
 		log.Info("the /seed is answered, or being answered, by another job", "run", run.ID, "status", run.Status)
 		return nil
 	}
@@ -149,7 +154,8 @@ func (w *SeedWorker) Work(ctx context.Context, job *river.Job[SeedArgs]) error {
 		return err
 	}
 	if err := post(ctx); err != nil {
-		return err
+		// The run is finished: a retry would not post again.
+		log.Warn("seed comment", "err", err)
 	}
 	react(status == store.RunSucceeded)
 	log.Info("seed done", "succeeded", status == store.RunSucceeded)
