@@ -316,3 +316,15 @@ func TestMarkersCannotBeBroken(t *testing.T) {
 		t.Errorf("DeployCommentMarker = %q", got)
 	}
 }
+
+func TestAPlanLockedByADeploySaysItEndsWithTheDeploy(t *testing.T) {
+	s := EnvSection{Env: "staging", LockedBy: &LockHolder{PR: 7, URL: "https://github.com/acme/infra/pull/7", Holder: "deploy:9fceb02"}}
+	got := PRCommentMarkdown(PRComment{Repo: "acme/infra", PR: 9, HeadSHA: "9fceb02d0ae598e95dc970b74767f19372d61af8", Sections: []EnvSection{s}})
+	checkMarkdown(t, got, MaxCommentLength)
+	if want := "> 🔒 **Locked** — the deploy of [#7](https://github.com/acme/infra/pull/7) holds the lock of staging while it runs."; !strings.Contains(got, want) {
+		t.Errorf("the comment lacks %q:\n%s", want, got)
+	}
+	if strings.Contains(got, "/unlock staging") {
+		t.Errorf("the comment offers /unlock, which cannot release a deploy's lock:\n%s", got)
+	}
+}
