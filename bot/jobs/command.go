@@ -225,13 +225,20 @@ func (d *Deps) deployNow(ctx context.Context, c Client, inst int64, repo string,
 			return "-1", "gitops could not read its deploys; try again."
 		}
 		if ok {
-			done = append(done, fmt.Sprintf("%s (run %d, %s)", env, run.ID, run.Status))
+			switch run.Status {
+			case store.RunSucceeded:
+				done = append(done, fmt.Sprintf("%s is already deployed (run %d)", env, run.ID))
+			case store.RunFailed:
+				done = append(done, fmt.Sprintf("the deploy to %s failed (run %d; its comment says why); gitops does not deploy a merge twice: fix the cause in a new pull request of `%s`, or deploy with `gitops deploy %s`", env, run.ID, releasePath(env), env))
+			default:
+				done = append(done, fmt.Sprintf("%s is being deployed (run %d)", env, run.ID))
+			}
 			continue
 		}
 		jobs = append(jobs, a)
 	}
 	if len(jobs) == 0 {
-		return "+1", "Nothing to deploy now: the merge is already deployed, or being deployed, to " + strings.Join(done, ", ") + "."
+		return "+1", "Nothing to deploy now: " + strings.Join(done, "; ") + "."
 	}
 	if err := d.Store.Enqueue(ctx, jobs...); err != nil {
 		return "-1", "gitops could not queue the deploy; try again."
