@@ -250,9 +250,9 @@ func (d *Deps) deploy(ctx context.Context, log *slog.Logger, c Client, jobID int
 	out := deployOutcome{Version: string(next.Version), OverrideBy: view.OverrideBy}
 	fail := func(depID int64, err error) deployOutcome {
 		view.State, view.Err = report.RunNotRun, err.Error()
-		out.Failure = err.Error()
+		out.Failure = report.Redact(err.Error())
 		if depID != 0 {
-			if err := c.DeploymentStatus(ctx, a.Repo, depID, "error", "not deployed: "+firstLine(err.Error()), ""); err != nil {
+			if err := c.DeploymentStatus(ctx, a.Repo, depID, "error", "not deployed: "+firstLine(out.Failure), ""); err != nil {
 				log.Warn("deployment status", "err", err)
 			}
 		}
@@ -321,8 +321,8 @@ func (d *Deps) deploy(ctx context.Context, log *slog.Logger, c Client, jobID int
 	view.State = report.RunFailed
 	reason := "failed"
 	if res.Failure != nil {
-		reason = "failed at " + res.Failure.String()
-		out.Failure = res.Failure.String()
+		out.Failure = report.Redact(res.Failure.String())
+		reason = "failed at " + out.Failure
 	}
 	if err := c.DeploymentStatus(ctx, a.Repo, depID, "failure", reason, ""); err != nil {
 		log.Warn("deployment status", "err", err)

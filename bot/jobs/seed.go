@@ -145,7 +145,7 @@ func (w *SeedWorker) Work(ctx context.Context, job *river.Job[SeedArgs]) error {
 	res, err := d.seed(ctx, log, c, job.ID, run, a, rel, &view, post)
 	status, detail := store.RunSucceeded, []byte(`{"succeeded":true}`)
 	if res == nil || !res.Succeeded {
-		status, detail = store.RunFailed, []byte(`{"error":`+quote(errorText(err))+`}`)
+		status, detail = store.RunFailed, []byte(`{"error":`+quote(report.Redact(errorText(err)))+`}`)
 	}
 	if err := d.Store.FinishRun(ctx, run.ID, status, detail); err != nil {
 		return err
