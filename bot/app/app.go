@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,8 +17,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/riverqueue/river"
 
 	"github.com/gitops-bot/gitops/bot/config"
@@ -40,13 +44,21 @@ type Options struct {
 	Ready func(addr string)
 	// Version is shown in comments.
 	Version string
-	// AWS gives the AWS configuration of a region (the image registry of
-	// releases); default: the standard chain (environment, shared files,
-	// instance role), which honours AWS_ENDPOINT_URL.
+	// AWS gives the AWS configuration of a region, for the release engine
+	// (ECR, ECS, ELBv2, CloudWatch Logs and alarms); default: the standard
+	// chain (environment, shared files, instance role), which honours
+	// AWS_ENDPOINT_URL.
 	AWS func(ctx context.Context, region string) (aws.Config, error)
+	// Engine, when set, adjusts the release engine's configuration
+	// (tests and demos: shorter polling intervals, another clock).
+	Engine func(*deploy.Config)
+	// Outputs gives an environment's stack outputs, where deploys and
+	// seeds find it; default: terraform output on a checkout of the default
+	// branch.
+	Outputs func(ctx context.Context, env string) (map[string]json.RawMessage, error)
 	// JobDone, when set, is told each job that ends: its kind, and whether
-	// it completed (false: it failed and may be retried). Tests and the demo
-	// wait on it instead of polling.
+	// it completed (false: it failed and may be retried, or it was snoozed
+	// to run again later). Tests and the demo wait on it instead of polling.
 	JobDone func(kind string, completed bool)
 }
 
@@ -100,13 +112,15 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		}
 	}
 	deps := &jobs.Deps{Store: st, GitHub: jobs.AppGitHub{App: gh}, Config: cfg, TF: tfo, Logger: log, Version: opts.Version, Metrics: m,
-		Registry: func(ctx context.Context, region string) (jobs.Registry, error) {
+		Engine: func(ctx context.Context, region string) (jobs.Engine, error) {
 			c, err := awsFor(ctx, region)
 			if err != nil {
 				return nil, fmt.Errorf("AWS configuration for %s: %w", region, err)
 			}
-			return deploy.New(deploy.Config{ECS: ecs.NewFromConfig(c), ECR: ecr.NewFromConfig(c)})
-		}}
+			return newEngine(c, opts.Engine)
+		},
+		Outputs: opts.Outputs,
+	}
 	workers := river.NewWorkers()
 	jobs.Register(workers, deps)
 	w, err := st.StartWorkers(ctx, store.WorkerConfig{
@@ -127,7 +141,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		return err
 	}
 	if opts.JobDone != nil {
-		events, cancel := w.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+		events, cancel := w.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobSnoozed)
 		defer cancel()
 		go func() {
 			for ev := range events {
@@ -163,4 +177,21 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 		err = nil
 	}
 	return errors.Join(err, shutdownErr, stopErr)
+}
+
+// newEngine is the release engine on the AWS configuration c, with every
+// client it needs.
+func newEngine(c aws.Config, configure func(*deploy.Config)) (*deploy.Engine, error) {
+	cfg := deploy.Config{
+		ECS:        ecs.NewFromConfig(c),
+		ECR:        ecr.NewFromConfig(c),
+		ELB:        elb.NewFromConfig(c),
+		Logs:       cloudwatchlogs.NewFromConfig(c),
+		CloudWatch: cloudwatch.NewFromConfig(c),
+		HTTP:       &http.Client{Timeout: time.Minute},
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	return deploy.New(cfg)
 }

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/gitops-bot/gitops/bot/config"
 	"github.com/gitops-bot/gitops/bot/github/emulator"
 	"github.com/gitops-bot/gitops/bot/localaws"
@@ -80,6 +78,19 @@ func newWorld(t *testing.T, edit ...func(files map[string][]byte)) world {
 	if err := moto.Bootstrap(ctx, backend); err != nil {
 		t.Fatal(err)
 	}
+	w := emulatorWorld(t, edit...)
+	w.cfg.State = config.State{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region}
+	w.tf = tf.Options{Backend: tf.Backend{Endpoint: moto.Endpoint()}, Env: moto.Env(), Vars: map[string]string{"aws_max_retries": "2"}}
+	return w
+}
+
+// emulatorWorld is a world without moto: a fresh GitHub emulator holding
+// the repository and the App's configuration pointing at it. Terraform
+// cannot run in it; the tests of releases, whose AWS is an ecsfake and
+// whose stack outputs are given, need neither.
+func emulatorWorld(t *testing.T, edit ...func(files map[string][]byte)) world {
+	t.Helper()
+	ctx := context.Background()
 	emu, err := emulator.New(emulator.Options{WebhookSecret: "secret"})
 	if err != nil {
 		t.Fatal(err)
@@ -108,35 +119,32 @@ func newWorld(t *testing.T, edit ...func(files map[string][]byte)) world {
 		t.Fatal(err)
 	}
 	cfg.Repos, cfg.DataDir, cfg.Listen, cfg.Workers = []string{repo}, filepath.Join(dir, "data"), "127.0.0.1:0", 2
-	cfg.State = config.State{Bucket: backend.Bucket, Table: backend.Table, Region: backend.Region}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return world{emu: emu, cfg: cfg, tf: tf.Options{Backend: tf.Backend{Endpoint: moto.Endpoint()}, Env: moto.Env(), Vars: map[string]string{"aws_max_retries": "2"}}}
+	return world{emu: emu, cfg: cfg}
 }
 
 // start runs the App in this process against a new world.
 func start(t *testing.T, edit ...func(files map[string][]byte)) *harness {
 	t.Helper()
-	return startIn(t, newWorld(t, edit...), nil)
+	return startIn(t, newWorld(t, edit...), Options{})
 }
 
-// startIn runs the App in this process against w; awsFor, when given, is
-// its AWS configuration (an AWS fake's).
-func startIn(t *testing.T, w world, awsFor func(context.Context, string) (aws.Config, error)) *harness {
+// startIn runs the App in this process against w, with the options opts
+// gives besides those of the world and the harness (an AWS fake's
+// configuration, the release engine's, stack outputs).
+func startIn(t *testing.T, w world, opts Options) *harness {
 	t.Helper()
 	h := &harness{emu: w.emu, done: make(chan jobEvent, 100)}
 	runCtx, stop := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	exited := make(chan error, 1)
 	go func() {
-		exited <- Run(runCtx, w.cfg, Options{
-			TF:      w.tf,
-			AWS:     awsFor,
-			Logger:  testLogger(),
-			Ready:   func(addr string) { ready <- addr },
-			JobDone: func(kind string, completed bool) { h.done <- jobEvent{kind, completed} },
-		})
+		opts.TF, opts.Logger = w.tf, testLogger()
+		opts.Ready = func(addr string) { ready <- addr }
+		opts.JobDone = func(kind string, completed bool) { h.done <- jobEvent{kind, completed} }
+		exited <- Run(runCtx, w.cfg, opts)
 	}()
 	t.Cleanup(func() {
 		stop()
@@ -170,6 +178,24 @@ func (h *harness) wait(t *testing.T, kind string) {
 			}
 		case <-deadline.C:
 			t.Fatalf("no %s job completed", kind)
+		}
+	}
+}
+
+// waitEnd waits for the next job of kind to end, completed or not (failed
+// or snoozed, to run again later).
+func (h *harness) waitEnd(t *testing.T, kind string) jobEvent {
+	t.Helper()
+	deadline := time.NewTimer(15 * time.Minute)
+	defer deadline.Stop()
+	for {
+		select {
+		case ev := <-h.done:
+			if ev.kind == kind {
+				return ev
+			}
+		case <-deadline.C:
+			t.Fatalf("no %s job ended", kind)
 		}
 	}
 }

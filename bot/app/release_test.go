@@ -29,7 +29,7 @@ func TestATagOpensOneReleasePullRequestThatSaysWhenItIsReady(t *testing.T) {
 			fake.AddImage("inventory-management/"+svc, "v1.2.0", digest(svc))
 		}
 	}
-	h := startIn(t, w, func(context.Context, string) (aws.Config, error) { return fake.Config(), nil })
+	h := startIn(t, w, Options{AWS: func(context.Context, string) (aws.Config, error) { return fake.Config(), nil }})
 
 	if _, err := h.emu.Push(ctx, repo, "alice", "main", map[string][]byte{"README.md": []byte("stock per location\n")}, "feat(inventory): reserve stock per location"); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,9 @@ type PR struct {
 	// when it is not the base repository.
 	HeadRepo string
 	BaseRef  string
+	// BaseSHA is the base branch's commit the pull request was last
+	// compared with (for a merged one: the base just before the merge).
+	BaseSHA string
 	// Mergeable is nil while GitHub computes it.
 	Mergeable      *bool
 	MergeableState string
@@ -64,7 +67,7 @@ func toPR(p *gh.PullRequest) *PR {
 		Number: p.GetNumber(), State: p.GetState(), Merged: p.GetMerged(), Draft: p.GetDraft(),
 		Title: p.GetTitle(), Author: p.GetUser().GetLogin(),
 		HeadSHA: p.GetHead().GetSHA(), HeadRef: p.GetHead().GetRef(), HeadRepo: p.GetHead().GetRepo().GetFullName(),
-		BaseRef: p.GetBase().GetRef(), Mergeable: p.Mergeable, MergeableState: p.GetMergeableState(),
+		BaseRef: p.GetBase().GetRef(), BaseSHA: p.GetBase().GetSHA(), Mergeable: p.Mergeable, MergeableState: p.GetMergeableState(),
 		MergeCommitSHA: p.GetMergeCommitSHA(), CloneURL: p.GetBase().GetRepo().GetCloneURL(), HTMLURL: p.GetHTMLURL(),
 	}
 	for _, l := range p.Labels {
@@ -169,20 +172,29 @@ func (c *Client) Approvers(ctx context.Context, repo string, number int) ([]stri
 //
 // GET /repos/{owner}/{repo}/issues/{issue_number}/comments
 func (c *Client) FindComment(ctx context.Context, repo string, number int, marker string) (int64, error) {
+	id, _, err := c.MarkedComment(ctx, repo, number, marker)
+	return id, err
+}
+
+// MarkedComment returns the first comment of the bot on the issue whose
+// body starts with marker, and its body (0 and "" if none).
+//
+// GET /repos/{owner}/{repo}/issues/{issue_number}/comments
+func (c *Client) MarkedComment(ctx context.Context, repo string, number int, marker string) (int64, string, error) {
 	owner, name := split(repo)
 	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
 		comments, resp, err := c.gh.Issues.ListComments(ctx, owner, name, number, opts)
 		if err != nil {
-			return 0, fmt.Errorf("list comments of %s#%d: %w", repo, number, err)
+			return 0, "", fmt.Errorf("list comments of %s#%d: %w", repo, number, err)
 		}
 		for _, cm := range comments {
 			if strings.HasPrefix(cm.GetBody(), marker) && cm.GetUser().GetType() == "Bot" {
-				return cm.GetID(), nil
+				return cm.GetID(), cm.GetBody(), nil
 			}
 		}
 		if resp.NextPage == 0 {
-			return 0, nil
+			return 0, "", nil
 		}
 		opts.Page = resp.NextPage
 	}
@@ -365,6 +377,29 @@ func (c *Client) FileContent(ctx context.Context, repo, ref, path string) ([]byt
 		return nil, fmt.Errorf("%s at %s of %s: %w", path, ref, repo, err)
 	}
 	return []byte(text), nil
+}
+
+// ListDir lists the names of the entries of a directory of the repository
+// at ref; a missing directory wraps ErrNotFound.
+//
+// GET /repos/{owner}/{repo}/contents/{path}
+func (c *Client) ListDir(ctx context.Context, repo, ref, path string) ([]string, error) {
+	owner, name := split(repo)
+	f, dir, resp, err := c.gh.Repositories.GetContents(ctx, owner, name, path, &gh.RepositoryContentGetOptions{Ref: ref})
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("%s at %s of %s: %w", path, ref, repo, ErrNotFound)
+		}
+		return nil, fmt.Errorf("%s at %s of %s: %w", path, ref, repo, err)
+	}
+	if f != nil {
+		return nil, fmt.Errorf("%s at %s of %s: not a directory", path, ref, repo)
+	}
+	names := make([]string, 0, len(dir))
+	for _, e := range dir {
+		names = append(names, e.GetName())
+	}
+	return names, nil
 }
 
 func short(sha string) string {

@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -53,6 +54,15 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 	if pr.Author != "alice" || pr.HeadRef != "scale-down" || pr.FromFork("acme/infra") || len(pr.HeadSHA) != 40 || pr.CloneURL == "" {
 		t.Fatalf("pull request = %+v", pr)
 	}
+	if main, err := emu.ResolveRef(ctx, "acme/infra", "main"); err != nil || pr.BaseSHA != main {
+		t.Fatalf("base SHA = %s, want main's %s (%v)", pr.BaseSHA, main, err)
+	}
+	if names, err := c.ListDir(ctx, "acme/infra", "main", "environments"); err != nil || !slices.Equal(names, []string{"dev.yaml"}) {
+		t.Fatalf("ListDir(environments) = %v, %v", names, err)
+	}
+	if _, err := c.ListDir(ctx, "acme/infra", "main", "releases"); !errors.Is(err, github.ErrNotFound) {
+		t.Fatalf("ListDir of a missing directory: %v, want ErrNotFound", err)
+	}
 	files, err := c.ChangedFiles(ctx, "acme/infra", 1)
 	if err != nil || !slices.Equal(files, []string{"environments/dev.yaml"}) {
 		t.Fatalf("changed files = %v, %v", files, err)
@@ -85,6 +95,9 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 	}
 	if found, err := c.FindComment(ctx, "acme/infra", 1, marker); err != nil || found != id {
 		t.Fatalf("FindComment = %d, %v; want the bot's %d, not a user's with the marker", found, err, id)
+	}
+	if found, body, err := c.MarkedComment(ctx, "acme/infra", 1, marker); err != nil || found != id || body != marker+"\nplanning…" {
+		t.Fatalf("MarkedComment = %d, %q, %v; want the bot's %d with its body", found, body, err, id)
 	}
 	if err := c.EditComment(ctx, "acme/infra", id, marker+"\nplanned"); err != nil {
 		t.Fatal(err)

@@ -13,11 +13,12 @@ import (
 
 	"github.com/gitops-bot/gitops/bot/command"
 	"github.com/gitops-bot/gitops/bot/config"
+	"github.com/gitops-bot/gitops/bot/github"
 	"github.com/gitops-bot/gitops/bot/report"
 	"github.com/gitops-bot/gitops/bot/store"
 )
 
-// CommandArgs handles a comment on a pull request.
+// CommandArgs handles a comment on a pull request (or /seed on an issue).
 type CommandArgs struct {
 	DeliveryID string `json:"delivery_id"`
 }
@@ -49,12 +50,22 @@ func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) e
 	}
 	repo, number := ev.GetRepo().GetFullName(), ev.GetIssue().GetNumber()
 	sender, commentID := ev.GetSender().GetLogin(), ev.GetComment().GetID()
-	if !ev.GetIssue().IsPullRequest() {
-		return nil // commands act on pull requests (/seed on issues comes with releases)
-	}
+	c := d.GitHub.Client(ev.GetInstallation().GetID())
 	cmd, perr := command.Parse(ev.GetComment().GetBody(), command.Options{})
 	if errors.Is(perr, command.ErrNotCommand) {
 		return nil
+	}
+	if seed, ok := cmd.(command.Seed); ok && len(seed.Steps) > 0 && seed.Env == "" {
+		// Read again knowing the environments, so that the first word names
+		// one (/seed staging roles).
+		envs, err := d.releaseEnvironments(ctx, c, repo)
+		if err != nil {
+			return err
+		}
+		cmd, perr = command.Parse(ev.GetComment().GetBody(), command.Options{Envs: envs})
+	}
+	if _, ok := cmd.(command.Seed); !ok && !ev.GetIssue().IsPullRequest() {
+		return nil // on an issue, only /seed is a command
 	}
 	// A comment is answered once, however often it is delivered or the job retried.
 	run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunKind("command"), Repo: repo, PR: number, JobID: job.ID, Key: "comment:" + fmt.Sprint(commentID)})
@@ -64,7 +75,6 @@ func (w *CommandWorker) Work(ctx context.Context, job *river.Job[CommandArgs]) e
 	if !started && !resumed(run, job.ID) {
 		return nil // answered, or being answered, by another delivery's job
 	}
-	c := d.GitHub.Client(ev.GetInstallation().GetID())
 	if err := c.React(ctx, repo, commentID, "eyes"); err != nil {
 		return err
 	}
@@ -110,6 +120,9 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 	if !config.AllowsRole(role, least) {
 		return "-1", "@" + sender + " " + report.RefusalMarkdown(cmd.String(), fmt.Sprintf("it needs the %s role on %s; @%s has %s", least, repo, sender, role), fmt.Sprintf("ask someone with the %s role, or an admin to change `permissions.%s` in gitops' configuration", least, cmd.Name()))
 	}
+	if seed, ok := cmd.(command.Seed); ok {
+		return d.seedCommand(ctx, inst, repo, number, sender, commentID, seed)
+	}
 	pr, err := c.PullRequest(ctx, repo, number)
 	if err != nil {
 		return "-1", "gitops could not read this pull request; try again."
@@ -138,6 +151,8 @@ func (d *Deps) command(ctx context.Context, c Client, inst int64, repo string, n
 			return "-1", "gitops could not queue the apply; try again."
 		}
 		return "", "" // the apply job reacts when it is done
+	case command.Deploy:
+		return d.deployNow(ctx, c, inst, repo, pr, sender, commentID, cmd)
 	case command.ApprovePolicy:
 		return d.approvePolicy(ctx, c, inst, repo, number, sender, commentID, cmd)
 	case command.Unlock:
@@ -177,4 +192,77 @@ func (d *Deps) unlock(ctx context.Context, repo string, pr int, envs []string) (
 		}
 	}
 	return out, nil
+}
+
+// deployNow deploys the releases a merged pull request changed at once,
+// inside a freeze window: a maintainer's override, recorded in the deploy's
+// comment, its run and its GitHub deployment. The deploy job reacts on the
+// comment when it is done.
+func (d *Deps) deployNow(ctx context.Context, c Client, inst int64, repo string, pr *github.PR, sender string, commentID int64, cmd command.Deploy) (outcome, reply string) {
+	refuse := func(why, fix string) (string, string) {
+		return "-1", "@" + sender + " " + report.RefusalMarkdown(cmd.String(), why, fix)
+	}
+	if !pr.Merged {
+		return refuse("the pull request is not merged; `/deploy --now` deploys a merged release that waits for a freeze window to end", "merge it: merging deploys the release, or waits for the freeze window to end")
+	}
+	if d.Engine == nil {
+		return refuse("this gitops deploys no releases (no release engine is configured)", "")
+	}
+	files, err := c.ChangedFiles(ctx, repo, pr.Number)
+	if err != nil {
+		return "-1", "gitops could not list the files of this pull request; try again."
+	}
+	envs := releaseEnvs(files)
+	if len(envs) == 0 {
+		return refuse("the pull request changes no `releases/<env>.yaml`, so it deploys nothing", "")
+	}
+	var jobs []river.JobArgs
+	var done []string
+	for _, env := range envs {
+		a := DeployArgs{Repo: repo, PR: pr.Number, Env: env, MergeSHA: pr.MergeCommitSHA, BaseSHA: pr.BaseSHA, InstallationID: inst, NowBy: sender, CommentID: commentID}
+		run, ok, err := d.findRun(ctx, store.RunFilter{Repo: repo, PR: pr.Number, Env: env, Kind: store.RunDeploy}, deployKey(a))
+		if err != nil {
+			return "-1", "gitops could not read its deploys; try again."
+		}
+		if ok {
+			switch run.Status {
+			case store.RunSucceeded:
+				done = append(done, fmt.Sprintf("%s is already deployed (run %d)", env, run.ID))
+			case store.RunFailed:
+				done = append(done, fmt.Sprintf("the deploy to %s failed (run %d; its comment says why); gitops does not deploy a merge twice: fix the cause in a new pull request of `%s`, or deploy with `gitops deploy %s`", env, run.ID, releasePath(env), env))
+			default:
+				done = append(done, fmt.Sprintf("%s is being deployed (run %d)", env, run.ID))
+			}
+			continue
+		}
+		jobs = append(jobs, a)
+	}
+	if len(jobs) == 0 {
+		return "+1", "Nothing to deploy now: " + strings.Join(done, "; ") + "."
+	}
+	if err := d.Store.Enqueue(ctx, jobs...); err != nil {
+		return "-1", "gitops could not queue the deploy; try again."
+	}
+	return "", ""
+}
+
+// releaseEnvironments are the environments with a release file on the
+// default branch (releases/<env>.yaml).
+func (d *Deps) releaseEnvironments(ctx context.Context, c Client, repo string) ([]string, error) {
+	branch, _, err := c.DefaultBranch(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	names, err := c.ListDir(ctx, repo, branch, "releases")
+	if errors.Is(err, github.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, n := range names {
+		files = append(files, "releases/"+n)
+	}
+	return releaseEnvs(files), nil
 }

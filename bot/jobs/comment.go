@@ -58,3 +58,42 @@ func (d *Deps) recordComment(ctx context.Context, c Client, repo string, pr int,
 	}
 	return err
 }
+
+// markedComment is a comment of the App's found again by its first line
+// (a deploy's, a seed's): created once, then edited in place, and only
+// when what it says changes.
+type markedComment struct {
+	c      Client
+	repo   string
+	number int
+	marker string
+
+	found bool
+	id    int64
+	body  string
+}
+
+// post makes the comment say body.
+func (m *markedComment) post(ctx context.Context, body string) error {
+	if !m.found {
+		id, old, err := m.c.MarkedComment(ctx, m.repo, m.number, m.marker)
+		if err != nil {
+			return err
+		}
+		m.found, m.id, m.body = true, id, old
+	}
+	if body == m.body {
+		return nil
+	}
+	if m.id == 0 {
+		id, err := m.c.CreateComment(ctx, m.repo, m.number, body)
+		if err != nil {
+			return err
+		}
+		m.id = id
+	} else if err := m.c.EditComment(ctx, m.repo, m.id, body); err != nil {
+		return err
+	}
+	m.body = body
+	return nil
+}

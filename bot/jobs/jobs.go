@@ -12,6 +12,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -39,6 +40,7 @@ type Client interface {
 	Permission(ctx context.Context, repo, user string) (string, error)
 	Approvers(ctx context.Context, repo string, number int) ([]string, error)
 	FindComment(ctx context.Context, repo string, number int, marker string) (int64, error)
+	MarkedComment(ctx context.Context, repo string, number int, marker string) (int64, string, error)
 	CreateComment(ctx context.Context, repo string, number int, body string) (int64, error)
 	EditComment(ctx context.Context, repo string, id int64, body string) error
 	React(ctx context.Context, repo string, commentID int64, content string) error
@@ -46,6 +48,7 @@ type Client interface {
 	DefaultBranch(ctx context.Context, repo string) (branch, cloneURL string, err error)
 	Token(ctx context.Context) (string, error)
 	FileContent(ctx context.Context, repo, ref, path string) ([]byte, error)
+	ListDir(ctx context.Context, repo, ref, path string) ([]string, error)
 	// Releases.
 	RefSHA(ctx context.Context, repo, ref string) (string, error)
 	EnsureBranch(ctx context.Context, repo, branch, sha string) (bool, error)
@@ -56,6 +59,9 @@ type Client interface {
 	AddLabels(ctx context.Context, repo string, number int, labels ...string) error
 	Compare(ctx context.Context, repo, base, head string) ([]github.Commit, error)
 	ChecksPassed(ctx context.Context, repo, ref string) (pending, failed []string, err error)
+	// Deployments.
+	CreateDeployment(ctx context.Context, repo string, dep github.Deployment) (int64, error)
+	DeploymentStatus(ctx context.Context, repo string, id int64, state, description, envURL string) error
 }
 
 // AppGitHub adapts a github.App to GitHub.
@@ -78,9 +84,14 @@ type Deps struct {
 	Version string
 	// Metrics receives plan and apply durations; nil: none.
 	Metrics *metrics.Metrics
-	// Registry gives the image registry of a region (release pull
-	// requests); nil: releases are not handled.
-	Registry func(ctx context.Context, region string) (Registry, error)
+	// Engine gives the release engine of a region: release pull requests
+	// look their images up with it, deploys and seeds run on it; nil:
+	// releases are not handled.
+	Engine func(ctx context.Context, region string) (Engine, error)
+	// Outputs gives an environment's stack outputs, where its deploys and
+	// seeds find it (deploy.TargetFromOutputs); nil: terraform output on a
+	// checkout of the default branch.
+	Outputs func(ctx context.Context, env string) (map[string]json.RawMessage, error)
 }
 
 // observe records how long a plan or an apply took.
@@ -103,6 +114,8 @@ func Register(workers *river.Workers, d *Deps) {
 	river.AddWorker(workers, &ClosedWorker{d: d})
 	river.AddWorker(workers, &PruneWorker{d: d})
 	river.AddWorker(workers, &ReleasePRWorker{d: d})
+	river.AddWorker(workers, &DeployWorker{d: d})
+	river.AddWorker(workers, &SeedWorker{d: d})
 }
 
 // ForEvent is the work a webhook delivery starts: the jobs to enqueue in

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/gitops-bot/gitops/bot/checkout"
+	"github.com/gitops-bot/gitops/bot/github"
 	"github.com/gitops-bot/gitops/bot/pipeline"
 	"github.com/gitops-bot/gitops/bot/policy"
 	"github.com/gitops-bot/gitops/bot/report"
@@ -58,6 +59,9 @@ func (w *ClosedWorker) Work(ctx context.Context, job *river.Job[ClosedArgs]) err
 	}
 	if !pr.Merged {
 		return d.discard(ctx, a.Repo, a.PR, store.PRClosed)
+	}
+	if err := d.enqueueDeploys(ctx, c, a, pr); err != nil {
+		return err
 	}
 	plans, err := d.Store.Plans(ctx, a.Repo, a.PR)
 	if err != nil {
@@ -201,6 +205,24 @@ func (d *Deps) applyOnMerge(ctx context.Context, c Client, jobID int64, a Closed
 		lines = append(lines, fmt.Sprintf("- **%s**: ✅ the merge commit %s made the reviewed changes; applied in %s (state serial %d → %d)", r.Env, short(mergeSHA), res.Duration.Round(time.Second), res.Before.Serial, res.After.Serial))
 	}
 	return lines, keep, nil
+}
+
+// enqueueDeploys starts the deploy of each release file the merged pull
+// request changed (a release pull request, or any edit of
+// releases/<env>.yaml). Each is one job however often this runs.
+func (d *Deps) enqueueDeploys(ctx context.Context, c Client, a ClosedArgs, pr *github.PR) error {
+	if d.Engine == nil {
+		return nil // releases are not handled
+	}
+	files, err := c.ChangedFiles(ctx, a.Repo, a.PR)
+	if err != nil {
+		return err
+	}
+	var deploys []river.JobArgs
+	for _, env := range releaseEnvs(files) {
+		deploys = append(deploys, DeployArgs{Repo: a.Repo, PR: a.PR, Env: env, MergeSHA: pr.MergeCommitSHA, BaseSHA: pr.BaseSHA, InstallationID: a.InstallationID})
+	}
+	return d.Store.Enqueue(ctx, deploys...)
 }
 
 // discard forgets a closed pull request's plans and releases its locks.

@@ -159,7 +159,7 @@ func (w *PlanWorker) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 			return err
 		}
 		if !ok {
-			sections[i].LockedBy = &report.LockHolder{PR: held.PR, URL: held.URL}
+			sections[i].LockedBy = &report.LockHolder{PR: held.PR, URL: held.URL, Holder: held.Holder}
 			continue
 		}
 		toPlan = append(toPlan, s)
@@ -362,6 +362,17 @@ func (d *Deps) planRun(a PlanArgs, head string, s report.EnvSection) github.Chec
 }
 
 func (d *Deps) lockedRun(a PlanArgs, head string, s report.EnvSection) github.CheckRun {
+	if s.LockedBy.Running() {
+		what := "a deploy"
+		if strings.HasPrefix(s.LockedBy.Holder, "seed:") {
+			what = "a /seed"
+		}
+		return github.CheckRun{
+			Name: report.CheckRunName(s.Env), HeadSHA: head, ExternalID: externalID(a.Repo, a.PR, s.Env),
+			Status: "completed", Conclusion: "failure", Title: fmt.Sprintf("locked by %s of #%d", what, s.LockedBy.PR),
+			Summary: fmt.Sprintf("%s is locked by %s of #%d while it runs. Comment `/plan %s` here once it is done.", s.Env, what, s.LockedBy.PR, s.Env),
+		}
+	}
 	return github.CheckRun{
 		Name: report.CheckRunName(s.Env), HeadSHA: head, ExternalID: externalID(a.Repo, a.PR, s.Env),
 		Status: "completed", Conclusion: "failure", Title: fmt.Sprintf("locked by #%d", s.LockedBy.PR),

@@ -38,11 +38,6 @@ type ReleasePRWorker struct {
 	d *Deps
 }
 
-// Registry looks a release's images up (bot/deploy's Engine).
-type Registry interface {
-	Resolve(ctx context.Context, req deploy.ResolveRequest) (*deploy.ResolveResult, error)
-}
-
 // Work makes the release pull request.
 func (w *ReleasePRWorker) Work(ctx context.Context, job *river.Job[ReleasePRArgs]) error {
 	a, d := job.Args, w.d
@@ -159,10 +154,10 @@ func (w *ReleasePRWorker) Work(ctx context.Context, job *river.Job[ReleasePRArgs
 // image the registry lacks keeps the current release's image in the file
 // and is returned in missing: the pull request says so and stays a draft.
 func (d *Deps) resolveImages(ctx context.Context, region string, current *release.Release, version release.Version) (map[string]release.Image, []report.MissingImage, error) {
-	if d.Registry == nil {
-		return nil, nil, errors.New("resolve images: no registry configured")
+	if d.Engine == nil {
+		return nil, nil, errors.New("resolve images: no release engine configured")
 	}
-	reg, err := d.Registry(ctx, region)
+	reg, err := d.Engine(ctx, region)
 	if err != nil {
 		return nil, nil, err
 	}

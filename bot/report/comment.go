@@ -74,10 +74,21 @@ type EnvSection struct {
 	Secrets []string
 }
 
-// LockHolder is the pull request that holds an environment's lock.
+// LockHolder is the pull request that holds an environment's lock, or
+// whose deploy or /seed holds it while it runs.
 type LockHolder struct {
 	PR  int
 	URL string
+	// Holder is the store's holder ("pr:<n>", "deploy:<sha>",
+	// "seed:<comment id>"); empty is taken as the pull request's plans.
+	Holder string
+}
+
+// Running reports whether the lock is held by a deploy or a seed, which
+// releases it when it ends, rather than by a pull request's plans.
+func (l LockHolder) Running() bool {
+	kind, _, _ := strings.Cut(l.Holder, ":")
+	return kind == "deploy" || kind == "seed"
 }
 
 // AppliedInfo records an apply: who asked, when it finished and the state

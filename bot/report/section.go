@@ -287,7 +287,9 @@ func notes(s EnvSection, env string) string {
 	if s.Stale {
 		fmt.Fprintf(&b, "> ⚠️ **Stale** — this plan was made before the latest push or before the state of %s changed, so it can no longer be applied. Comment %s to plan again.\n\n", text(env), code("/plan "+env))
 	}
-	if l := s.LockedBy; l != nil {
+	if l := s.LockedBy; l != nil && l.Running() {
+		fmt.Fprintf(&b, "> 🔒 **Locked** — %s holds the lock of %s while it runs. This pull request can plan %s but not apply it until then; comment %s once it is done.\n\n", Holder{Holder: l.Holder, PR: l.PR, URL: l.URL}, text(env), text(env), code("/plan "+env))
+	} else if l != nil {
 		holder := fmt.Sprintf("#%d", l.PR)
 		if u := linkURL(l.URL); u != "" {
 			holder = "[" + holder + "](" + u + ")"
