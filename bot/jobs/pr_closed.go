@@ -161,7 +161,11 @@ func (d *Deps) applyOnMerge(ctx context.Context, c Client, jobID int64, a Closed
 				continue
 			}
 			spec, _ := pipeline.Select(specs, []string{r.Env})
-			check, policyErr, err := d.judgeAndSave(ctx, p, a.Repo, a.PR, mergeSHA, r.Plan, planJSON, spec[0], all, prIn)
+			overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
+			if err != nil {
+				return nil, false, err
+			}
+			check, policyErr, err := d.judgeAndSave(ctx, p, a.Repo, a.PR, mergeSHA, r.Plan, planJSON, spec[0], all, prIn, overrides)
 			if err != nil {
 				return nil, false, err
 			}

@@ -246,7 +246,11 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 			continue
 		}
 		spec, _ := pipeline.Select(toPlan, []string{r.Env})
-		check, policyErr, err := d.judgeAndSave(ctx, p, a.Repo, a.PR, pr.HeadSHA, r.Plan, planJSON, spec[0], all, prIn)
+		overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
+		if err != nil {
+			return err
+		}
+		check, policyErr, err := d.judgeAndSave(ctx, p, a.Repo, a.PR, pr.HeadSHA, r.Plan, planJSON, spec[0], all, prIn, overrides)
 		if err != nil {
 			return err
 		}
@@ -260,10 +264,6 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 		}
 		if editsRules {
 			proposed := pipeline.New(pipeline.Config{Dir: co.head, PolicyDir: filepath.Join(co.head, "policy")})
-			overrides, err := d.overridesFor(ctx, a.Repo, a.PR, r.Env)
-			if err != nil {
-				return err
-			}
 			preview, err := proposed.Check(ctx, pipeline.CheckRequest{Spec: spec[0], All: all, PlanJSON: planJSON, PR: prIn, Overrides: overrides})
 			sec.PolicyPreview = &preview.Policy
 			if err != nil {
@@ -275,15 +275,11 @@ func (d *Deps) planEnvs(ctx context.Context, c Client, a PlanArgs, pr *github.PR
 }
 
 // judgeAndSave prices a plan and evaluates the rules over it (with the pull
-// request's overrides), then records it as the pull request's current plan
+// request's overrides of its environment), then records it as the pull request's current plan
 // of its environment at head. policyErr is the rules' evaluation error (the
 // plan is then recorded with a verdict that forbids applying it); err is a
 // failure to record it.
-func (d *Deps) judgeAndSave(ctx context.Context, p *pipeline.Pipeline, repo string, pr int, head string, plan *tf.Plan, planJSON []byte, spec *envspec.Spec, all []*envspec.Spec, prIn *policy.PR) (check *pipeline.CheckResult, policyErr, err error) {
-	overrides, err := d.overridesFor(ctx, repo, pr, plan.Env)
-	if err != nil {
-		return nil, nil, err
-	}
+func (d *Deps) judgeAndSave(ctx context.Context, p *pipeline.Pipeline, repo string, pr int, head string, plan *tf.Plan, planJSON []byte, spec *envspec.Spec, all []*envspec.Spec, prIn *policy.PR, overrides []policy.Override) (check *pipeline.CheckResult, policyErr, err error) {
 	check, policyErr = p.Check(ctx, pipeline.CheckRequest{Spec: spec, All: all, PlanJSON: planJSON, PR: prIn, Overrides: overrides})
 	summary, _ := json.Marshal(plan.Summary)
 	verdict, _ := json.Marshal(check.Policy)
