@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 )
 
 //go:embed moto_launcher.py
@@ -31,6 +32,9 @@ type Options struct {
 	Python string
 	// Stderr receives moto's request log and errors; nil discards them.
 	Stderr io.Writer
+	// StopGrace is how long Close waits for moto to stop by itself before
+	// killing it; default 10 s.
+	StopGrace time.Duration
 }
 
 // Emulator is a running moto server on 127.0.0.1, owned by this process:
@@ -44,6 +48,7 @@ type Emulator struct {
 	waitErr  error
 
 	closeOnce sync.Once
+	stopGrace time.Duration
 	closeErr  error
 }
 
@@ -74,7 +79,10 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto launcher with %s: %w", python, err)
 	}
-	e := &Emulator{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	e := &Emulator{cmd: cmd, stdin: stdin, done: make(chan struct{}), stopGrace: opts.StopGrace}
+	if e.stopGrace <= 0 {
+		e.stopGrace = 10 * time.Second
+	}
 
 	lines := make(chan ready, 1)
 	readErr := make(chan error, 1)
@@ -155,7 +163,8 @@ func (e *Emulator) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the launcher and waits for it to exit. It is safe to call twice.
+// Close stops the launcher and waits for it to exit (killing it after
+// Options.StopGrace). It is safe to call twice.
 func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		// EOF on stdin is the launcher's normal stop signal; SIGTERM covers a
@@ -164,7 +173,15 @@ func (e *Emulator) Close() error {
 		if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) && !errors.Is(err, syscall.ESRCH) {
 			e.closeErr = fmt.Errorf("stop moto launcher: %w", err)
 		}
-		<-e.done
+		// moto's threaded server can wait forever in its shutdown for a
+		// connection a client left open (seen once in CI: a CLI command hung
+		// 13 minutes in Close); after a grace period the launcher is killed.
+		select {
+		case <-e.done:
+		case <-time.After(e.stopGrace):
+			_ = e.cmd.Process.Kill()
+			<-e.done
+		}
 		var exit *exec.ExitError
 		if e.waitErr != nil && !errors.As(e.waitErr, &exit) {
 			e.closeErr = fmt.Errorf("wait for moto launcher: %w", e.waitErr)

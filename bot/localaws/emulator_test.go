@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -217,5 +218,32 @@ func TestStartFailures(t *testing.T) {
 				t.Fatal("Start succeeded, want an error")
 			}
 		})
+	}
+}
+
+// TestCloseKillsALauncherThatDoesNotStop: moto's server can hang in its own
+// shutdown; Close must not hang with it.
+func TestCloseKillsALauncherThatDoesNotStop(t *testing.T) {
+	toolcheck.Require(t, "python3")
+	toolcheck.RequireModule(t, "moto", motoHint)
+	e, err := localaws.Start(t.Context(), localaws.Options{StopGrace: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := e.PID()
+	// A stopped process handles neither the closed stdin nor SIGTERM.
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- e.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatal("Close waited more than a minute for a launcher that does not stop")
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process %d after Close: kill -0 = %v, want ESRCH", pid, err)
 	}
 }
