@@ -65,6 +65,21 @@ func (w *DeployWorker) Timeout(*river.Job[DeployArgs]) time.Duration { return w.
 // a lock someone else holds.
 const lockRetry = 30 * time.Second
 
+// lockEnvOrWait takes the environment's lock for l.Holder. When another
+// holds it, waiting is told who (to say so on the pull request) and the job
+// snoozes for lockRetry: the returned error is River's snooze.
+func (d *Deps) lockEnvOrWait(ctx context.Context, log *slog.Logger, l store.Lock, waiting func(*report.Holder) error) error {
+	held, ok, err := d.Store.TryLock(ctx, l)
+	if err != nil || ok {
+		return err
+	}
+	if err := waiting(&report.Holder{Holder: held.Holder, PR: held.PR, URL: held.URL}); err != nil {
+		return err
+	}
+	log.Info("the environment is locked: waiting", "holder", held.Holder)
+	return river.JobSnooze(lockRetry)
+}
+
 // Journal lines in a deploy run's log: what a job resumed after its
 // process died needs to go on with the same deploy rather than start
 // another.
@@ -163,17 +178,11 @@ func (w *DeployWorker) Work(ctx context.Context, job *river.Job[DeployArgs]) err
 		return err
 	}
 	holderName := deployHolder(a.MergeSHA)
-	held, ok, err := d.Store.TryLock(ctx, store.Lock{Repo: a.Repo, Env: a.Env, Holder: holderName, PR: a.PR, URL: pr.HTMLURL})
-	if err != nil {
+	if err := d.lockEnvOrWait(ctx, log, store.Lock{Repo: a.Repo, Env: a.Env, Holder: holderName, PR: a.PR, URL: pr.HTMLURL}, func(h *report.Holder) error {
+		view.State, view.LockedBy = report.RunLocked, h
+		return post(ctx)
+	}); err != nil {
 		return err
-	}
-	if !ok {
-		view.State, view.LockedBy = report.RunLocked, &report.Holder{Holder: held.Holder, PR: held.PR, URL: held.URL}
-		if err := post(ctx); err != nil {
-			return err
-		}
-		log.Info("the environment is locked: waiting", "holder", held.Holder)
-		return river.JobSnooze(lockRetry)
 	}
 
 	run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunDeploy, Repo: a.Repo, PR: a.PR, Env: a.Env, JobID: job.ID, Key: deployKey(a)})

@@ -118,17 +118,11 @@ func (w *SeedWorker) Work(ctx context.Context, job *river.Job[SeedArgs]) error {
 		return notRun(err)
 	}
 
-	held, ok, err := d.Store.TryLock(ctx, store.Lock{Repo: a.Repo, Env: a.Env, Holder: seedHolder(a.CommentID), PR: a.Number})
-	if err != nil {
+	if err := d.lockEnvOrWait(ctx, log, store.Lock{Repo: a.Repo, Env: a.Env, Holder: seedHolder(a.CommentID), PR: a.Number}, func(h *report.Holder) error {
+		view.State, view.LockedBy = report.RunLocked, h
+		return post(ctx)
+	}); err != nil {
 		return err
-	}
-	if !ok {
-		view.State, view.LockedBy = report.RunLocked, &report.Holder{Holder: held.Holder, PR: held.PR, URL: held.URL}
-		if err := post(ctx); err != nil {
-			return err
-		}
-		log.Info("the environment is locked: waiting", "holder", held.Holder)
-		return river.JobSnooze(lockRetry)
 	}
 	run, started, err := d.Store.BeginRun(ctx, store.Run{Kind: store.RunSeed, Repo: a.Repo, PR: a.Number, Env: a.Env, JobID: job.ID, Key: seedKey(a)})
 	if err != nil {
